@@ -1,0 +1,31 @@
+//! The built-in formats, one module per source family.
+
+pub mod azure;
+pub mod cloudtrail;
+pub mod falco;
+pub mod gatekeeper;
+pub mod gcp_audit;
+pub mod generic_json;
+pub mod guardduty;
+pub mod k8s_audit;
+pub mod vpcflow;
+
+use crate::Normalizer;
+
+/// Every built-in normalizer, in auto-detection order: specific formats
+/// first, wrappers that several formats share after them, generic JSON last.
+pub fn builtin() -> Vec<Box<dyn Normalizer>> {
+    vec![
+        Box::new(cloudtrail::CloudTrail),
+        Box::new(guardduty::GuardDuty),
+        Box::new(k8s_audit::K8sAudit),
+        Box::new(gcp_audit::GcpAudit),
+        Box::new(azure::EntraSignIn),
+        Box::new(azure::EntraAudit),
+        Box::new(azure::AzureActivity),
+        Box::new(falco::Falco),
+        Box::new(gatekeeper::Gatekeeper),
+        Box::new(vpcflow::VpcFlow),
+        Box::new(generic_json::GenericJson::default()),
+    ]
+}
