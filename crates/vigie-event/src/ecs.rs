@@ -129,3 +129,24 @@ pub mod outcome {
     pub const FAILURE: &str = "failure";
     pub const UNKNOWN: &str = "unknown";
 }
+
+// Added for the AWS normalizers (CloudTrail, GuardDuty, VPC Flow Logs).
+pub const RELATED_ENTITY: &str = "related.entity";
+pub const USER_TARGET_ID: &str = "user.target.id";
+pub const GROUP_ID: &str = "group.id";
+pub const TLS_VERSION: &str = "tls.version";
+pub const TLS_VERSION_PROTOCOL: &str = "tls.version_protocol";
+pub const TLS_CIPHER: &str = "tls.cipher";
+pub const TLS_CLIENT_SERVER_NAME: &str = "tls.client.server_name";
+pub const CLOUD_MACHINE_TYPE: &str = "cloud.machine.type";
+pub const HOST_TYPE: &str = "host.type";
+pub const DNS_QUESTION_NAME: &str = "dns.question.name";
+pub const SOURCE_GEO_COUNTRY_NAME: &str = "source.geo.country_name";
+pub const SOURCE_GEO_CITY_NAME: &str = "source.geo.city_name";
+pub const SOURCE_GEO_LOCATION: &str = "source.geo.location";
+pub const SOURCE_AS_NUMBER: &str = "source.as.number";
+pub const SOURCE_AS_ORGANIZATION_NAME: &str = "source.as.organization.name";
+pub const DESTINATION_BYTES: &str = "destination.bytes";
+pub const DESTINATION_PACKETS: &str = "destination.packets";
+pub const PROCESS_HASH_SHA256: &str = "process.hash.sha256";
+pub const PROCESS_USER_NAME: &str = "process.user.name";

@@ -1,0 +1,256 @@
+//! Turning YAML text into a [`Config`] while collecting every error.
+//!
+//! 1. [`tree::parse`] builds the marked tree (a syntax error stops here).
+//! 2. [`prepare`] walks the tree once: keys must be strings, a key may appear
+//!    once per mapping, and `${VAR}` references in values are expanded. Each
+//!    problem is recorded and its node skipped.
+//! 3. The tree is deserialized with [`De`]; each failure is recorded, its
+//!    node skipped, and deserialization runs again until it succeeds (each
+//!    round skips one more node, so this ends).
+//!
+//! Semantic validation runs afterwards (see `validate.rs`); its findings on
+//! keys that already failed are left out, since they would only repeat them.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use crate::de::{Ctx, De, DeError};
+use crate::error::ConfigError;
+use crate::interpolate::{expand, EnvLookup};
+use crate::origin::Origin;
+use crate::tree::{self, Kind, Node};
+use crate::Config;
+
+/// The outcome of reading a document: a configuration (defaults where the
+/// file was wrong), the errors, and the key paths that failed.
+pub(crate) struct Parsed {
+    pub config: Config,
+    pub errors: Vec<ConfigError>,
+    pub failed: Vec<String>,
+}
+
+pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Parsed {
+    let empty = |errors: Vec<ConfigError>, failed: Vec<String>| Parsed {
+        config: Config {
+            origin: Origin::new(source, HashMap::new(), HashMap::new()),
+            ..Config::default()
+        },
+        errors,
+        failed,
+    };
+    let mut root = match tree::parse(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => return empty(Vec::new(), Vec::new()),
+        Err(e) => {
+            let err = ConfigError::new(source, e.mark.line, e.mark.col, "", e.message);
+            return empty(vec![err], vec![String::new()]);
+        }
+    };
+
+    let mut errors = Vec::new();
+    let mut failed = Vec::new();
+    let mut skipped = HashSet::new();
+    let mut prep = Prepare {
+        source,
+        env,
+        skipped: &mut skipped,
+        errors: &mut errors,
+        failed: &mut failed,
+    };
+    prep.node(&mut root, "");
+
+    let ctx = RefCell::new(Ctx {
+        source: source.to_string(),
+        errors: Vec::new(),
+        skipped,
+        positions: HashMap::new(),
+        lists: HashMap::new(),
+    });
+    let config = loop {
+        ctx.borrow_mut().lists.clear();
+        let de = De {
+            node: &root,
+            path: String::new(),
+            ctx: &ctx,
+        };
+        match Config::deserialize(de) {
+            Ok(config) => break config,
+            Err(DeError::Located {
+                node,
+                mark,
+                path,
+                message,
+            }) => {
+                errors.push(ConfigError::new(
+                    source, mark.line, mark.col, &path, message,
+                ));
+                failed.push(path);
+                let newly_skipped = ctx.borrow_mut().skipped.insert(node);
+                if node == root.id || !newly_skipped {
+                    break Config::default();
+                }
+            }
+            Err(DeError::Plain(message)) => {
+                let (line, col) = (root.mark.line, root.mark.col);
+                errors.push(ConfigError::new(source, line, col, "", message));
+                failed.push(String::new());
+                break Config::default();
+            }
+        }
+    };
+    let ctx = ctx.into_inner();
+    errors.extend(ctx.errors);
+    Parsed {
+        config: Config {
+            origin: Origin::new(source, ctx.positions, ctx.lists),
+            ..config
+        },
+        errors,
+        failed,
+    }
+}
+
+/// The checks that need the tree rather than the types.
+struct Prepare<'a, 'e> {
+    source: &'a str,
+    env: EnvLookup<'e>,
+    skipped: &'a mut HashSet<usize>,
+    errors: &'a mut Vec<ConfigError>,
+    failed: &'a mut Vec<String>,
+}
+
+impl Prepare<'_, '_> {
+    fn report(&mut self, node: &Node, path: &str, message: String) {
+        let (line, col) = (node.mark.line, node.mark.col);
+        self.errors
+            .push(ConfigError::new(self.source, line, col, path, message));
+    }
+
+    fn node(&mut self, node: &mut Node, path: &str) {
+        match &mut node.kind {
+            Kind::Null => {}
+            Kind::Scalar(s) => match expand(&s.text, self.env) {
+                Ok(std::borrow::Cow::Borrowed(_)) => {}
+                Ok(std::borrow::Cow::Owned(value)) => {
+                    s.raw = Some(std::mem::replace(&mut s.text, value));
+                }
+                Err(message) => {
+                    self.report(node, path, message);
+                    self.skipped.insert(node.id);
+                    self.failed.push(path.to_string());
+                }
+            },
+            Kind::Seq(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.node(item, &format!("{path}[{i}]"));
+                }
+            }
+            Kind::Map(entries) => {
+                let mut seen: HashMap<String, usize> = HashMap::new();
+                for entry in entries.iter_mut() {
+                    let Kind::Scalar(key) = &entry.key.kind else {
+                        let message =
+                            format!("keys must be strings, found {}", entry.key.describe());
+                        self.report(&entry.key, path, message);
+                        self.skipped.insert(entry.value.id);
+                        continue;
+                    };
+                    let child = if path.is_empty() {
+                        key.text.clone()
+                    } else {
+                        format!("{path}.{}", key.text)
+                    };
+                    if let Some(first) = seen.get(&key.text) {
+                        let message = format!("duplicate key (first defined at line {first})");
+                        self.report(&entry.key, &child, message);
+                        self.skipped.insert(entry.value.id);
+                        continue;
+                    }
+                    seen.insert(key.text.clone(), entry.key.mark.line);
+                    self.node(&mut entry.value, &child);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        let mut p = parse_document(text, "t.yaml", &no_env);
+        p.errors.sort_by_key(|e| (e.line, e.column));
+        p.errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn each_bad_leaf_is_reported_and_siblings_still_checked() {
+        let errs = messages(
+            "ingest:\n  max_body_bytes: lots\n  max_depth: deep\n  queue_capacity: 5\n\
+             server:\n  shutdown_timeout: 3 parsecs\n",
+        );
+        assert_eq!(errs.len(), 3, "{errs:#?}");
+        assert!(errs[0].starts_with("t.yaml:2:19: ingest.max_body_bytes: invalid size \"lots\""));
+        assert!(errs[1].starts_with("t.yaml:3:14: ingest.max_depth: invalid number \"deep\""));
+        assert!(errs[2].starts_with("t.yaml:6:21: server.shutdown_timeout: invalid duration"));
+    }
+
+    #[test]
+    fn a_bad_list_item_is_dropped_and_the_others_kept() {
+        let p = parse_document(
+            "auth:\n  tokens:\n    - token_sha256: x\n    - name: b\n      scopes: [read, nope]\n",
+            "t.yaml",
+            &no_env,
+        );
+        let errs: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(errs
+            .iter()
+            .any(|e| e.starts_with("t.yaml:3:7: auth.tokens[0]: missing required key `name`")));
+        assert!(errs.iter().any(
+            |e| e.starts_with("t.yaml:5:22: auth.tokens[1].scopes[1]: unknown value \"nope\"")
+        ));
+        assert_eq!(p.config.auth.tokens.len(), 1);
+        assert_eq!(p.config.auth.tokens[0].name, "b");
+        assert_eq!(
+            p.config.origin.file_path("auth.tokens[0]"),
+            "auth.tokens[1]"
+        );
+    }
+
+    #[test]
+    fn duplicate_and_non_string_keys() {
+        let errs = messages("log:\n  level: debug\n  level: info\n[a]: 1\n");
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert_eq!(
+            errs[0],
+            "t.yaml:3:3: log.level: duplicate key (first defined at line 2)"
+        );
+        assert!(
+            errs[1].starts_with("t.yaml:4:1: keys must be strings"),
+            "{}",
+            errs[1]
+        );
+    }
+
+    #[test]
+    fn not_a_mapping_at_the_top() {
+        let errs = messages("- a\n- b\n");
+        assert_eq!(errs.len(), 1);
+        assert!(
+            errs[0].starts_with(
+                "t.yaml:1:1: expected a mapping with keys server, log, auth, ingest, found a list"
+            ),
+            "{}",
+            errs[0]
+        );
+        assert_eq!(messages("just text\n").len(), 1);
+    }
+}

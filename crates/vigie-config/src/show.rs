@@ -1,0 +1,159 @@
+//! [`Config::to_yaml_redacted`]: the effective configuration as YAML, every
+//! key present, token values replaced by `***` (for `vigie config show`).
+//!
+//! Strings are written plain when YAML would read them back as the same
+//! string, double-quoted otherwise; `${` is written `$${` so that reading the
+//! output back does not interpolate.
+
+use std::fmt::Write as _;
+
+use crate::tree::is_bool;
+use crate::Config;
+
+impl Config {
+    /// The configuration as YAML with secrets shown as `***`. Loading the
+    /// output gives the same configuration, except for `token` values
+    /// (`token_sha256` values are digests and are shown).
+    pub fn to_yaml_redacted(&self) -> String {
+        let mut o = String::new();
+        let s = &self.server;
+        let _ = writeln!(o, "server:");
+        let _ = writeln!(o, "  listen: {}", scalar(&s.listen.to_string()));
+        let _ = writeln!(o, "  data_dir: {}", scalar(&s.data_dir.to_string_lossy()));
+        let _ = writeln!(o, "  shutdown_timeout: {}", s.shutdown_timeout);
+        let _ = writeln!(o, "log:");
+        let _ = writeln!(o, "  level: {}", scalar(self.log.level.as_str()));
+        let _ = writeln!(o, "  format: {}", self.log.format.as_str());
+        let _ = writeln!(o, "auth:");
+        if self.auth.tokens.is_empty() {
+            let _ = writeln!(o, "  tokens: []");
+        } else {
+            let _ = writeln!(o, "  tokens:");
+        }
+        for t in &self.auth.tokens {
+            let _ = writeln!(o, "    - name: {}", scalar(&t.name));
+            if t.token.is_some() {
+                let _ = writeln!(o, "      token: \"***\"");
+            }
+            if let Some(hex) = &t.token_sha256 {
+                let _ = writeln!(o, "      token_sha256: {}", scalar(hex));
+            }
+            let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
+            let _ = writeln!(o, "      scopes: [{}]", scopes.join(", "));
+        }
+        let i = &self.ingest;
+        let _ = writeln!(o, "ingest:");
+        let _ = writeln!(o, "  max_body_bytes: {}", i.max_body_bytes);
+        let _ = writeln!(o, "  max_decompressed_bytes: {}", i.max_decompressed_bytes);
+        let _ = writeln!(o, "  max_record_bytes: {}", i.max_record_bytes);
+        let _ = writeln!(o, "  max_depth: {}", i.max_depth);
+        let _ = writeln!(o, "  queue_capacity: {}", i.queue_capacity);
+        if i.datasets.is_empty() {
+            let _ = writeln!(o, "  datasets: []");
+        } else {
+            let _ = writeln!(o, "  datasets:");
+        }
+        for d in &i.datasets {
+            let _ = writeln!(o, "    - name: {}", scalar(&d.name));
+            match d.timestamp_field.as_slice() {
+                [] => {}
+                [one] => {
+                    let _ = writeln!(o, "      timestamp_field: {}", scalar(one));
+                }
+                many => {
+                    let items: Vec<String> = many.iter().map(|f| scalar(f)).collect();
+                    let _ = writeln!(o, "      timestamp_field: [{}]", items.join(", "));
+                }
+            }
+        }
+        o
+    }
+}
+
+/// A string as a YAML scalar that reads back as the same string.
+fn scalar(s: &str) -> String {
+    let safe_char = |c: char| c.is_ascii_alphanumeric() || "_./:=@+-".contains(c);
+    let first_ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || "_./".contains(c));
+    let typed = is_bool(s).is_some()
+        || matches!(s, "~" | "null" | "Null" | "NULL")
+        || s.parse::<f64>().is_ok()
+        || (s.starts_with(['0', '+', '-']) && s.chars().skip(1).all(|c| c.is_ascii_alphanumeric()));
+    let breaks_plain = s.contains(": ") || s.ends_with(':') || s.contains(" #");
+    if first_ok && s.chars().all(safe_char) && !typed && !breaks_plain {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("$$"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\U{:08X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn scalars_quote_only_when_needed() {
+        assert_eq!(scalar("127.0.0.1:9190"), "127.0.0.1:9190");
+        assert_eq!(scalar("./vigie-data"), "./vigie-data");
+        assert_eq!(scalar("vigie=debug"), "vigie=debug");
+        assert_eq!(scalar("info,vigie=debug"), "\"info,vigie=debug\"");
+        assert_eq!(scalar("[::1]:9190"), "\"[::1]:9190\"");
+        assert_eq!(scalar("true"), "\"true\"");
+        assert_eq!(scalar("123"), "\"123\"");
+        assert_eq!(scalar(""), "\"\"");
+        assert_eq!(scalar("a b"), "\"a b\"");
+        assert_eq!(scalar("${HOME}/x"), "\"$${HOME}/x\"");
+        assert_eq!(scalar("q\"\\\n\u{1}"), "\"q\\\"\\\\\\n\\U00000001\"");
+    }
+
+    #[test]
+    fn output_reads_back_to_the_same_config() {
+        let text = "server:\n  listen: '[::1]:7000'\n  data_dir: \"/srv/v ${X}\"\n  shutdown_timeout: 90s\n\
+                    log:\n  level: warn,vigie=trace\n  format: json\n\
+                    auth:\n  tokens:\n    - name: ci\n      token_sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n      scopes: [read, write]\n\
+                    ingest:\n  max_body_bytes: 1000\n  max_record_bytes: 1000\n  max_depth: 3\n  queue_capacity: 7\n  datasets:\n    - name: app.one\n      timestamp_field: [ts, meta.time]\n    - name: two\n      timestamp_field: \"true\"\n";
+        let env = |n: &str| (n == "X").then(|| "${literal}".to_string());
+        let c = Config::from_yaml(text, "t.yaml", &env).unwrap();
+        assert_eq!(c.server.data_dir.to_string_lossy(), "/srv/v ${literal}");
+        let shown = c.to_yaml_redacted();
+        let back = Config::from_yaml(&shown, "shown.yaml", &no_env).unwrap();
+        assert_eq!(back, c, "{shown}");
+    }
+
+    #[test]
+    fn tokens_are_redacted() {
+        let mut c = Config::default();
+        c.apply_env_overrides(&|n: &str| {
+            (n == "VIGIE_INGEST_TOKEN").then(|| "super-secret-value-123".to_string())
+        })
+        .unwrap();
+        let shown = c.to_yaml_redacted();
+        assert!(shown.contains("token: \"***\""), "{shown}");
+        assert!(!shown.contains("super-secret"), "{shown}");
+        assert!(format!("{c:?}").contains("***"));
+        assert!(!format!("{c:?}").contains("super-secret"));
+    }
+}

@@ -1,0 +1,86 @@
+//! [`Sink`] and the [`Pipeline`] thread that drains the queue into it.
+
+use std::thread::JoinHandle;
+
+use vigie_event::Event;
+
+use crate::QueueReceiver;
+
+/// Why a sink failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where the pipeline's events go. Implementations do blocking I/O; they
+/// run on the pipeline's own thread, never on the async runtime.
+pub trait Sink: Send + 'static {
+    fn write(&mut self, events: &[Event]) -> Result<(), SinkError>;
+    /// Makes everything written so far durable (or at least handed to the OS).
+    fn flush(&mut self) -> Result<(), SinkError>;
+}
+
+/// The running pipeline thread.
+pub struct Pipeline {
+    handle: JoinHandle<u64>,
+}
+
+const BATCH: usize = 1024;
+
+impl Pipeline {
+    /// Starts draining `queue` into `sink`. The thread stops once every
+    /// [`crate::IngestQueue`] handle is dropped and the queue is empty.
+    pub fn start(queue: QueueReceiver, mut sink: impl Sink) -> Self {
+        let handle = std::thread::Builder::new()
+            .name("vigie-pipeline".into())
+            .spawn(move || {
+                let QueueReceiver { mut rx, metrics } = queue;
+                let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+                let mut total = 0u64;
+                while let Some(first) = rx.blocking_recv() {
+                    batch.push(first);
+                    while batch.len() < BATCH {
+                        match rx.try_recv() {
+                            Ok(ev) => batch.push(ev),
+                            Err(_) => break,
+                        }
+                    }
+                    metrics
+                        .queue_depth
+                        .set((rx.max_capacity() - rx.capacity()) as i64);
+                    let n = batch.len() as u64;
+                    if let Err(e) = sink.write(&batch) {
+                        metrics.pipeline_sink_errors.inc();
+                        tracing::error!(error = %e, events = n, "pipeline sink failed to write a batch");
+                    } else {
+                        metrics.pipeline_events.inc_by(n);
+                        total += n;
+                    }
+                    batch.clear();
+                    if rx.is_empty() {
+                        if let Err(e) = sink.flush() {
+                            metrics.pipeline_sink_errors.inc();
+                            tracing::error!(error = %e, "pipeline sink failed to flush");
+                        }
+                    }
+                }
+                if let Err(e) = sink.flush() {
+                    tracing::error!(error = %e, "pipeline sink failed to flush at shutdown");
+                }
+                total
+            })
+            .expect("spawning the pipeline thread");
+        Self { handle }
+    }
+
+    /// Waits until the pipeline has drained and flushed; returns how many
+    /// events it wrote in all.
+    pub fn join(self) -> u64 {
+        self.handle.join().unwrap_or(0)
+    }
+}

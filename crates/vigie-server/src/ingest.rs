@@ -1,0 +1,255 @@
+//! The ingest API: `POST /api/v1/ingest[/{dataset}]`, the Kubernetes audit
+//! webhook (`/api/v1/k8s/audit`) and Falco / Falcosidekick
+//! (`/api/v1/falco`).
+//!
+//! A request is checked in this order, each step answering with its own
+//! status and message: content type (415), body size (413), content
+//! encoding and decompressed size (415/413/400), dataset (404), records
+//! (each rejected alone, listed in the reply), queue admission (429 with
+//! `Retry-After`, all-or-nothing). Every refusal is counted in `/metrics`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use vigie_ingest::{check_content_type, decode, DecodeError, Encoding};
+use vigie_normalize::{normalize_payload, Output};
+use vigie_pipeline::QueueError;
+
+use crate::{ApiError, AppState};
+
+/// The most per-record errors listed in one reply.
+const MAX_LISTED_ERRORS: usize = 100;
+const INPUT: &str = "http";
+
+/// One rejected record in the reply.
+#[derive(Debug, Serialize)]
+pub struct RecordError {
+    pub index: usize,
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+    pub error: String,
+}
+
+/// The reply to an ingest request.
+#[derive(Debug, Serialize)]
+pub struct IngestReply {
+    /// Records accepted (each produced its events, now queued).
+    pub accepted: usize,
+    /// Records (or items inside records) rejected.
+    pub rejected: usize,
+    /// Records skipped on purpose (headers, digest files).
+    pub skipped: usize,
+    /// Events queued for the pipeline.
+    pub events: usize,
+    pub errors: Vec<RecordError>,
+    /// True when more errors happened than are listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub errors_truncated: bool,
+}
+
+pub async fn ingest_auto(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    ingest(state, None, headers, body).await
+}
+
+pub async fn ingest_dataset(
+    State(state): State<Arc<AppState>>,
+    Path(dataset): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    ingest(state, Some(dataset), headers, body).await
+}
+
+/// The kube-apiserver audit webhook backend posts `EventList`s here.
+pub async fn ingest_k8s_audit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    ingest(state, Some("kubernetes.audit".into()), headers, body).await
+}
+
+/// Falco's `http_output` and Falcosidekick's webhook output post here.
+pub async fn ingest_falco(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    ingest(state, Some("falco.alerts".into()), headers, body).await
+}
+
+fn refuse(state: &AppState, reason: &'static str, err: ApiError) -> Response {
+    state.metrics.request_error(INPUT, reason);
+    tracing::debug!(reason, status = err.status.as_u16(), message = %err.message, "ingest request refused");
+    err.into_response()
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Result<Option<&'a str>, ()> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => v.to_str().map(Some).map_err(|_| ()),
+    }
+}
+
+async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMap, body: Body) -> Response {
+    let limits = state.limits;
+    state
+        .metrics
+        .ingest_requests
+        .get_or_create(&vigie_metrics::InputLabels { input: INPUT })
+        .inc();
+
+    let Ok(content_type) = header_str(&headers, header::CONTENT_TYPE) else {
+        return refuse(&state, "content_type", ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the Content-Type header is not valid text"));
+    };
+    if let Err(e) = check_content_type(content_type) {
+        return refuse(&state, e.kind(), ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()));
+    }
+    let encoding = match header_str(&headers, header::CONTENT_ENCODING) {
+        Ok(None) => None,
+        Ok(Some(v)) => match Encoding::from_header(v) {
+            Ok(Encoding::Identity) => None,
+            Ok(enc) => Some(enc),
+            Err(e) => {
+                return refuse(&state, e.kind(), ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()))
+            }
+        },
+        Err(()) => {
+            return refuse(&state, "content_encoding", ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the Content-Encoding header is not valid text"))
+        }
+    };
+
+    let normalizer_name = match &dataset {
+        Some(name) if state.registry.get(name).is_none() => {
+            let known: Vec<&str> = state.registry.datasets().collect();
+            return refuse(
+                &state,
+                "unknown_dataset",
+                ApiError::new(StatusCode::NOT_FOUND, format!("unknown dataset `{name}`; known datasets: {}", known.join(", "))),
+            );
+        }
+        other => other.clone(),
+    };
+
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body exceeds the limit of {} bytes (ingest.max_body_bytes)", limits.max_body_bytes),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        return refuse(&state, "body_too_large", too_large());
+    }
+    let raw = match axum::body::to_bytes(body, limits.max_body_bytes).await {
+        Ok(b) => b,
+        Err(e) => {
+            let is_limit = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            if is_limit {
+                return refuse(&state, "body_too_large", too_large());
+            }
+            return refuse(&state, "body_read", ApiError::new(StatusCode::BAD_REQUEST, format!("could not read the request body: {e}")));
+        }
+    };
+    state
+        .metrics
+        .ingest_bytes
+        .get_or_create(&vigie_metrics::InputLabels { input: INPUT })
+        .inc_by(raw.len() as u64);
+
+    // Decompression and normalization are CPU work: keep them off the
+    // async workers so slow bodies never stall health checks.
+    let work_state = state.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        let payload = decode(&raw, encoding, limits.max_decompressed_bytes)?;
+        let registry = &work_state.registry;
+        let normalizer = normalizer_name.as_deref().and_then(|n| registry.get(n));
+        Ok::<Output, DecodeError>(normalize_payload(registry, normalizer, &payload, &limits.record))
+    })
+    .await;
+    let output = match joined {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => {
+            let status = match e {
+                DecodeError::DecompressedTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                DecodeError::Corrupt { .. } => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            };
+            return refuse(&state, e.kind(), ApiError::new(status, e.to_string()));
+        }
+        Err(_) => {
+            return refuse(&state, "internal", ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "normalization failed unexpectedly"));
+        }
+    };
+    admit(&state, dataset.as_deref(), output)
+}
+
+/// Queues the events (all or nothing), counts outcomes, builds the reply.
+fn admit(state: &AppState, dataset: Option<&str>, output: Output) -> Response {
+    let Output {
+        events,
+        accepted,
+        skipped,
+        rejected,
+        ..
+    } = output;
+    let n_events = events.len();
+    // Per-dataset accepted counts, taken before the events move to the queue.
+    let mut per_dataset: Vec<(String, u64)> = Vec::new();
+    for ev in &events {
+        let d = ev.dataset();
+        match per_dataset.iter_mut().find(|(k, _)| k == d) {
+            Some((_, n)) => *n += 1,
+            None => per_dataset.push((d.to_owned(), 1)),
+        }
+    }
+    if let Err(e) = state.queue.try_enqueue(events) {
+        let (reason, err) = match e {
+            QueueError::Full { .. } => ("queue_full", ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("{e}; nothing from this request was accepted")).retry_after(1)),
+            QueueError::BatchTooLarge { .. } => ("batch_too_large", ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())),
+            QueueError::Closed => ("shutting_down", ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(5)),
+        };
+        return refuse(state, reason, err);
+    }
+    for (d, n) in &per_dataset {
+        state.metrics.record(d, "accepted", *n);
+    }
+    let fallback = dataset.unwrap_or("unknown");
+    if skipped > 0 {
+        state.metrics.record(fallback, "skipped", skipped as u64);
+    }
+    for r in &rejected {
+        state
+            .metrics
+            .reject(r.dataset.as_deref().unwrap_or(fallback), r.error.kind());
+    }
+    let reply = IngestReply {
+        accepted,
+        rejected: rejected.len(),
+        skipped,
+        events: n_events,
+        errors_truncated: rejected.len() > MAX_LISTED_ERRORS,
+        errors: rejected
+            .into_iter()
+            .take(MAX_LISTED_ERRORS)
+            .map(|r| RecordError {
+                index: r.index,
+                line: r.line,
+                item: r.item,
+                dataset: r.dataset,
+                error: r.error.to_string(),
+            })
+            .collect(),
+    };
+    let status = if reply.accepted == 0 && reply.rejected > 0 {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(reply)).into_response()
+}

@@ -1,0 +1,143 @@
+//! vigie's HTTP server.
+//!
+//! [`router`] builds the axum application: health endpoints (open), `/metrics`
+//! (scope `read`), and the ingest API (scope `ingest`) with its aliases for the
+//! Kubernetes audit webhook and Falco/Falcosidekick. [`serve`] runs it until
+//! the shutdown future resolves, finishing in-flight requests first.
+//!
+//! Handlers are thin: decoding lives in `vigie-ingest`, normalization in
+//! `vigie-normalize`, and admission in `vigie-pipeline`'s bounded queue.
+
+mod api_error;
+pub mod auth;
+mod health;
+mod ingest;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use vigie_metrics::Metrics;
+use vigie_normalize::Registry;
+use vigie_pipeline::IngestQueue;
+
+pub use api_error::ApiError;
+pub use auth::{Scope, TokenStore};
+
+/// Size limits of the ingest API.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestLimits {
+    /// Largest request body as received, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest body after gzip/zstd decompression, in bytes.
+    pub max_decompressed_bytes: usize,
+    /// Per-record limits (size, JSON depth).
+    pub record: vigie_normalize::Limits,
+}
+
+impl Default for IngestLimits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 << 20,
+            max_decompressed_bytes: 128 << 20,
+            record: vigie_normalize::Limits::default(),
+        }
+    }
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub queue: IngestQueue,
+    pub metrics: Arc<Metrics>,
+    pub tokens: TokenStore,
+    pub limits: IngestLimits,
+    ready: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(
+        registry: Arc<Registry>,
+        queue: IngestQueue,
+        metrics: Arc<Metrics>,
+        tokens: TokenStore,
+        limits: IngestLimits,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            registry,
+            queue,
+            metrics,
+            tokens,
+            limits,
+            ready: AtomicBool::new(true),
+        })
+    }
+
+    /// Marks the server as not ready (`/-/ready` answers 503), as it does
+    /// when shutdown begins so load balancers stop sending.
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let ingest = Router::new()
+        .route("/api/v1/ingest", post(ingest::ingest_auto))
+        .route("/api/v1/ingest/{dataset}", post(ingest::ingest_dataset))
+        .route("/api/v1/k8s/audit", post(ingest::ingest_k8s_audit))
+        .route("/api/v1/falco", post(ingest::ingest_falco))
+        .route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), Scope::Ingest),
+            auth::require_scope,
+        ));
+    let read = Router::new()
+        .route("/metrics", get(health::metrics))
+        .route("/api/v1/datasets", get(health::datasets))
+        .route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), Scope::Read),
+            auth::require_scope,
+        ));
+    Router::new()
+        .route("/-/healthy", get(health::healthy))
+        .route("/-/ready", get(health::ready))
+        .merge(ingest)
+        .merge(read)
+        .fallback(api_error::not_found)
+        .layer(CatchPanicLayer::custom(api_error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` resolves; then
+/// stops accepting, marks the server not ready and lets in-flight requests
+/// finish (their events are admitted or refused, never half-taken).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let on_shutdown = {
+        let state = state.clone();
+        async move {
+            shutdown.await;
+            state.set_ready(false);
+            tracing::info!("shutdown requested: finishing in-flight requests");
+        }
+    };
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(on_shutdown)
+    .await
+}

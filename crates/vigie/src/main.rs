@@ -1,0 +1,32 @@
+//! The `vigie` command: a thin front over the library crates.
+//!
+//! Exit codes: 0 success; 1 the command ran but found problems (rejected
+//! records, config errors); 2 it could not run (unreadable input, bad
+//! arguments, a server that failed to start).
+
+mod cli;
+mod config_cmd;
+mod logging;
+mod normalize_cmd;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Normalize(args) => normalize_cmd::run(args),
+        cli::Command::Config(cmd) => config_cmd::run(cmd),
+        cli::Command::Datasets => normalize_cmd::list_datasets(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vigie: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! `vigie serve`: wire config, token store, registry, queue, pipeline and
+//! HTTP server together, and shut down gracefully on SIGINT/SIGTERM.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use vigie_config::{process_env, Config, LogFormat};
+use vigie_metrics::Metrics;
+use vigie_normalize::formats::generic_json::GenericJson;
+use vigie_normalize::{Limits, Registry};
+use vigie_pipeline::{queue, Pipeline, SpoolSink};
+use vigie_server::auth::{Scope, TokenEntry, TokenStore};
+use vigie_server::{AppState, IngestLimits};
+
+use crate::cli::ServeArgs;
+use crate::logging;
+
+/// The registry of built-in formats plus the user's generic JSON datasets.
+pub fn registry_for(config: &Config) -> Registry {
+    let mut registry = Registry::default();
+    for d in &config.ingest.datasets {
+        registry.register(Box::new(GenericJson::new(d.name.clone(), d.timestamp_field.clone())));
+    }
+    registry
+}
+
+pub fn builtin_datasets() -> Vec<String> {
+    Registry::default().datasets().map(str::to_owned).collect()
+}
+
+/// Loads the effective configuration, printing every error at once.
+pub fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
+    let names = builtin_datasets();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    Config::assemble(path, &process_env, &names).map_err(|errors| {
+        eprintln!("vigie: the configuration has {} error(s):", errors.len());
+        for e in errors.iter() {
+            eprintln!("  {e}");
+        }
+        ExitCode::from(1)
+    })
+}
+
+fn token_entries(config: &Config) -> Vec<TokenEntry> {
+    config
+        .auth
+        .tokens
+        .iter()
+        .filter_map(|t| {
+            Some(TokenEntry {
+                name: t.name.clone(),
+                sha256: t.sha256()?,
+                scopes: t
+                    .scopes
+                    .iter()
+                    .filter_map(|s| Scope::parse(s.as_str()))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    logging::init(config.log.level.as_str(), config.log.format == LogFormat::Json);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("vigie-worker")
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let data_dir = &config.server.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    let (tokens, new_secret) = TokenStore::load_or_bootstrap(data_dir, token_entries(&config))
+        .with_context(|| format!("loading API tokens under {}", data_dir.display()))?;
+
+    let metrics = Arc::new(Metrics::new());
+    let (ingest_queue, receiver) = queue(config.ingest.queue_capacity, metrics.clone());
+    let sink = SpoolSink::open(data_dir.join("spool"))
+        .with_context(|| format!("opening the spool under {}", data_dir.display()))?;
+    let pipeline = Pipeline::start(receiver, sink);
+
+    let limits = IngestLimits {
+        max_body_bytes: usize::try_from(config.ingest.max_body_bytes.0).unwrap_or(usize::MAX),
+        max_decompressed_bytes: usize::try_from(config.ingest.max_decompressed_bytes.0)
+            .unwrap_or(usize::MAX),
+        record: Limits {
+            max_record_bytes: usize::try_from(config.ingest.max_record_bytes.0).unwrap_or(usize::MAX),
+            max_depth: config.ingest.max_depth as usize,
+        },
+    };
+    let state = AppState::new(
+        Arc::new(registry_for(&config)),
+        ingest_queue,
+        metrics,
+        tokens,
+        limits,
+    );
+
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        address = %addr,
+        data_dir = %data_dir.display(),
+        tokens = state.tokens.entries().len(),
+        "vigie is listening"
+    );
+    if let Some(secret) = new_secret {
+        // Printed once, to the terminal, never to the structured log.
+        eprintln!(
+            "\nvigie: first start: generated an admin API token (shown only this once; its digest is in {}):\n\n    {secret}\n\n  use it as:  curl -H 'Authorization: Bearer {secret}' http://{addr}/metrics\n",
+            data_dir.join("auth/tokens.json").display()
+        );
+    }
+
+    vigie_server::serve(listener, state.clone(), shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    drop(state); // drops the last queue sender: the pipeline drains and stops
+    let timeout = config.server.shutdown_timeout.0;
+    let drained = tokio::time::timeout(timeout, tokio::task::spawn_blocking(move || pipeline.join())).await;
+    match drained {
+        Ok(Ok(n)) => {
+            tracing::info!(events = n, "pipeline drained; vigie stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            tracing::error!(timeout = ?timeout, "the pipeline did not drain within the shutdown timeout");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}
