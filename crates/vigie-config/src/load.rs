@@ -1,12 +1,13 @@
 //! Turning YAML text into a [`Config`] while collecting every error.
 //!
 //! 1. [`tree::parse`] builds the marked tree (a syntax error stops here).
-//! 2. [`prepare`] walks the tree once: keys must be strings, a key may appear
+//! 2. [`Prepare`] walks the tree once: keys must be strings, a key may appear
 //!    once per mapping, and `${VAR}` references in values are expanded. Each
 //!    problem is recorded and its node skipped.
 //! 3. The tree is deserialized with [`De`]; each failure is recorded, its
 //!    node skipped, and deserialization runs again until it succeeds (each
-//!    round skips one more node, so this ends).
+//!    round skips one more node, so this ends; past `MAX_PASSES` rounds it
+//!    gives up with a final error).
 //!
 //! Semantic validation runs afterwards (see `validate.rs`); its findings on
 //! keys that already failed are left out, since they would only repeat them.
@@ -22,6 +23,10 @@ use crate::interpolate::{expand, EnvLookup};
 use crate::origin::Origin;
 use crate::tree::{self, Kind, Node};
 use crate::Config;
+
+/// Most deserialization rounds (so bad values reported) before giving up:
+/// each round re-reads the whole tree.
+const MAX_PASSES: usize = 500;
 
 /// The outcome of reading a document: a configuration (defaults where the
 /// file was wrong), the errors, and the key paths that failed.
@@ -68,7 +73,20 @@ pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Pa
         positions: HashMap::new(),
         lists: HashMap::new(),
     });
+    let mut passes = 0;
     let config = loop {
+        passes += 1;
+        if passes > MAX_PASSES {
+            let message = format!("more than {MAX_PASSES} bad values: stopped checking here");
+            errors.push(ConfigError::new(
+                source,
+                root.mark.line,
+                root.mark.col,
+                "",
+                message,
+            ));
+            break Config::default();
+        }
         ctx.borrow_mut().lists.clear();
         let de = De {
             node: &root,
@@ -238,6 +256,17 @@ mod tests {
             "{}",
             errs[1]
         );
+    }
+
+    #[test]
+    fn gives_up_after_many_bad_values() {
+        let mut text = String::from("auth:\n  tokens:\n");
+        for _ in 0..(MAX_PASSES + 10) {
+            text.push_str("    - nope\n");
+        }
+        let errs = messages(&text);
+        assert_eq!(errs.len(), MAX_PASSES + 1);
+        assert!(errs[0].contains("stopped checking here"), "{}", errs[0]);
     }
 
     #[test]

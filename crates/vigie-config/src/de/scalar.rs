@@ -51,7 +51,19 @@ pub(super) fn looks_float(text: &str) -> bool {
         && t.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
     (numeric && t.parse::<f64>().is_ok())
-        || (t.starts_with(['.', '+', '-']) && parse_float(t).is_some())
+        || matches!(
+            t,
+            ".inf"
+                | ".Inf"
+                | ".INF"
+                | "+.inf"
+                | "-.inf"
+                | "-.Inf"
+                | "-.INF"
+                | ".nan"
+                | ".NaN"
+                | ".NAN"
+        )
 }
 
 #[cfg(test)]
@@ -81,5 +93,6 @@ mod tests {
         assert_eq!(parse_int("1.5"), None);
         assert!(looks_float("1.5") && looks_float("-2e3") && looks_float(".inf"));
         assert!(!looks_float("inf") && !looks_float("nan") && !looks_float("1.2.3"));
+        assert!(!looks_float("-infinity") && !looks_float("+inf"));
     }
 }

@@ -217,7 +217,8 @@ pub fn cases() -> Vec<Case> {
         "aws.guardduty",
         "elastic/aws/guardduty/test-guardduty.log",
         MB2,
-        None,
+        // 5 findings; the 6th line is an empty `{"findings":[]}` wrapper.
+        Some(5),
     ));
     // A pretty-printed object: the payload is a stream of multi-line values.
     out.push(fixture_case(

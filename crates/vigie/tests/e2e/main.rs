@@ -1,1 +1,7 @@
-//! placeholder
+//! End-to-end tests: the real `vigie` binary, driven by real clients
+//! (curl, a Python `requests` client) over loopback, and its CLI.
+
+mod cli;
+mod harness;
+mod http;
+mod shutdown;

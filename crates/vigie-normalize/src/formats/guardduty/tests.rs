@@ -142,7 +142,7 @@ fn sniff_is_specific() {
 proptest! {
     #[test]
     fn generated_findings_map_to_their_fields(
-        sev in 0.0f64..10.0,
+        sev in (0u32..100).prop_map(|x| f64::from(x) / 10.0),
         ip in any::<[u8; 4]>().prop_map(|b| std::net::Ipv4Addr::from(b).to_string()),
         api in "[A-Za-z]{1,20}",
     ) {

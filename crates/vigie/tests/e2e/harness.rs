@@ -1,0 +1,201 @@
+//! Starting and stopping `vigie serve` for a test, and small clients.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub fn vigie_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_vigie")
+}
+
+/// `../shared/testdata/logs/<rel>`.
+pub fn fixture(rel: &str) -> PathBuf {
+    let base = std::env::var("VIGIE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    base.join("testdata/logs").join(rel)
+}
+
+/// A fresh directory under the target dir.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A running `vigie serve`.
+pub struct Server {
+    child: Option<Child>,
+    pub addr: String,
+    pub dir: PathBuf,
+    pub token: String,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts vigie with its data under `dir` and an optional config file
+    /// text; waits until `/-/ready` answers.
+    pub fn start(dir: &Path, config: Option<&str>) -> Server {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let log = dir.join(format!("vigie-{port}.log"));
+        let mut cmd = Command::new(vigie_bin());
+        cmd.arg("serve")
+            .env("VIGIE_LISTEN", &addr)
+            .env("VIGIE_DATA_DIR", dir.join("data"))
+            .env_remove("VIGIE_CONFIG")
+            .env_remove("VIGIE_INGEST_TOKEN")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        if let Some(text) = config {
+            let path = dir.join("vigie.yaml");
+            std::fs::write(&path, text).unwrap();
+            cmd.arg("--config").arg(path);
+        }
+        let child = cmd.spawn().expect("starting vigie serve");
+        let mut server = Server {
+            child: Some(child),
+            addr,
+            dir: dir.to_path_buf(),
+            token: String::new(),
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while raw_get(&server.addr, "/-/ready") != Some(200) {
+            if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("vigie exited early ({status}):\n{}", server.log_text());
+            }
+            assert!(Instant::now() < deadline, "vigie not ready in 30 s:\n{}", server.log_text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server.token = first_token(&server.log_text()).unwrap_or_default();
+        server
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// Sends SIGTERM and waits for the exit (at most 60 s).
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let ok = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+        assert!(ok.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("vigie did not stop within 60 s of SIGTERM:\n{}", self.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Every event the pipeline spooled, as JSON documents.
+    pub fn spooled(&self) -> Vec<Value> {
+        let dir = self.dir.join("data/spool");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .flat_map(|f| {
+                std::fs::read_to_string(f)
+                    .unwrap()
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect::<Vec<Value>>()
+            })
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The bootstrap token printed at first start, if any.
+pub fn first_token(log: &str) -> Option<String> {
+    let start = log.find("vigie_")?;
+    let tok: String = log[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    Some(tok)
+}
+
+/// Status of a plain GET without any client library (for readiness polls).
+pub fn raw_get(addr: &str, path: &str) -> Option<u16> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs curl with `args`; returns (HTTP status, body).
+pub fn curl(args: &[&str]) -> (u16, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "-o", "-", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl is installed (the test script installs it)");
+    assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.trim().parse().unwrap(), body.to_owned())
+}
+
+pub fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+/// Runs the vigie CLI.
+pub fn vigie(args: &[&str]) -> Output {
+    Command::new(vigie_bin()).args(args).output().unwrap()
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Value of one sample line of a Prometheus exposition.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
