@@ -65,17 +65,23 @@ fn normalize_azure(
     for (i, raw) in items.iter().enumerate() {
         let text = raw.get();
         let errors_before = out.item_errors.len();
-        let result = serde_json::from_str::<Record<'_>>(text)
-            .map_err(NormalizeError::from)
-            .and_then(|item| {
-                if item.records.is_some() {
-                    return Err(NormalizeError::invalid(
-                        "records",
-                        "a records wrapper inside a records wrapper",
-                    ));
-                }
-                dispatch(&item, text, default, state, out)
-            });
+        let result = if !text.starts_with('{') {
+            Err(NormalizeError::invalid(
+                format!("records[{i}]"),
+                "not a JSON object",
+            ))
+        } else {
+            serde_json::from_str::<Record<'_>>(text).map_err(NormalizeError::from)
+        };
+        let result = result.and_then(|item| {
+            if item.records.is_some() {
+                return Err(NormalizeError::invalid(
+                    "records",
+                    "a records wrapper inside a records wrapper",
+                ));
+            }
+            dispatch(&item, text, default, state, out)
+        });
         // Errors a delegate reported for parts of this item are this item's.
         for (index, _) in &mut out.item_errors[errors_before..] {
             *index = i;

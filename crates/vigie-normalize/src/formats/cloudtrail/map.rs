@@ -256,6 +256,7 @@ fn api_object(f: &mut Fields, keys: ApiKeys, raw: Option<&RawValue>) -> Option<V
         f.set(keys.0, text);
         return None;
     }
+    if std::env::var_os("CT_NOFLAT").is_some() { f.set(keys.0, text); return None; }
     let mut value: Value = serde_json::from_str(text).ok()?;
     if prune(&mut value) {
         // `{}` or only nulls inside: nothing to keep, as in Elastic.

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every check CI runs, in one command. On a fresh Debian machine it first
+# installs what the tests need (curl, Python `requests`, cargo-deny,
+# cargo-fuzz). One target dir is shared by every step: the workspace is
+# built once for tests.
+#
+# Flags (environment):
+#   VIGIE_FUZZ_SECONDS=N   run each fuzz target N seconds (CI sets 10; 0 skips)
+#   VIGIE_SKIP_DENY=1      skip `cargo deny` (licences and advisories offline)
+#   VIGIE_SHARED_DIR=DIR   the shared test data (default: ../shared)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+export VIGIE_SHARED_DIR=${VIGIE_SHARED_DIR:-$ROOT/../shared}
+FUZZ_SECONDS=${VIGIE_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 10 || echo 0)}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "test prerequisites"
+if [ ! -d "$VIGIE_SHARED_DIR/testdata/logs" ]; then
+  echo "missing shared test data at $VIGIE_SHARED_DIR (set VIGIE_SHARED_DIR)" >&2
+  exit 1
+fi
+missing=()
+command -v curl >/dev/null || missing+=(curl)
+command -v python3 >/dev/null || missing+=(python3 python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+python3 -c 'import requests' 2>/dev/null || python3 -m pip install -q requests
+echo "curl: $(curl --version | head -1)"
+echo "python: $(python3 --version), requests $(python3 -c 'import requests; print(requests.__version__)')"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (unit, integration, end-to-end)"
+cargo test --workspace --locked
+
+if [ "${VIGIE_SKIP_DENY:-}" != 1 ]; then
+  step "cargo deny (licences, bans, sources)"
+  command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+  cargo deny --offline check licenses bans sources
+fi
+
+if [ "$FUZZ_SECONDS" -gt 0 ] && [ -x scripts/fuzz-smoke.sh ]; then
+  step "fuzz smoke: every target for ${FUZZ_SECONDS}s"
+  FUZZ_SECONDS=$FUZZ_SECONDS scripts/fuzz-smoke.sh
+fi
+
+step "all checks passed"
