@@ -150,3 +150,12 @@ pub const DESTINATION_BYTES: &str = "destination.bytes";
 pub const DESTINATION_PACKETS: &str = "destination.packets";
 pub const PROCESS_HASH_SHA256: &str = "process.hash.sha256";
 pub const PROCESS_USER_NAME: &str = "process.user.name";
+
+// Added for the Kubernetes audit, Falco and Gatekeeper normalizers.
+pub const THREAT_FRAMEWORK: &str = "threat.framework";
+pub const THREAT_TACTIC_ID: &str = "threat.tactic.id";
+pub const THREAT_TECHNIQUE_SUBTECHNIQUE_ID: &str = "threat.technique.subtechnique.id";
+pub const PROCESS_PARENT_COMMAND_LINE: &str = "process.parent.command_line";
+pub const PROCESS_PARENT_EXECUTABLE: &str = "process.parent.executable";
+pub const PROCESS_WORKING_DIRECTORY: &str = "process.working_directory";
+pub const USER_EFFECTIVE_ID: &str = "user.effective.id";

@@ -122,7 +122,8 @@ impl Timestamp {
             return None;
         }
         let days = days_from_civil(year, month, day);
-        let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+        let secs =
+            days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
         secs.checked_mul(NANOS_PER_SEC)?
             .checked_add(i64::from(nanos))
             .map(Self)
@@ -250,8 +251,16 @@ fn parse_rfc3339_bytes(b: &[u8]) -> Result<Timestamp, &'static str> {
         return Err("trailing characters");
     }
     let second = second.min(59); // a leap second lands on :59
-    let ts = Timestamp::from_civil(i64::from(year), month, day, hour, minute, second, nanos as u32)
-        .ok_or("date or time out of range")?;
+    let ts = Timestamp::from_civil(
+        i64::from(year),
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        nanos as u32,
+    )
+    .ok_or("date or time out of range")?;
     ts.0.checked_sub(offset_secs * NANOS_PER_SEC)
         .map(Timestamp)
         .ok_or("date out of range")
@@ -307,17 +316,33 @@ mod tests {
     #[test]
     fn parses_the_spellings_sources_use() {
         assert_eq!(p("2014-07-16T15:49:27Z"), "2014-07-16T15:49:27.000Z");
-        assert_eq!(p("2019-10-10T10:04:33.1234567Z"), "2019-10-10T10:04:33.123456700Z");
-        assert_eq!(p("2021-03-15T12:00:00.123456-0400"), "2021-03-15T16:00:00.123456Z");
+        assert_eq!(
+            p("2019-10-10T10:04:33.1234567Z"),
+            "2019-10-10T10:04:33.123456700Z"
+        );
+        assert_eq!(
+            p("2021-03-15T12:00:00.123456-0400"),
+            "2021-03-15T16:00:00.123456Z"
+        );
         assert_eq!(p("2021-03-15T12:00:00-05:00"), "2021-03-15T17:00:00.000Z");
-        assert_eq!(p("2022-05-11T12:29:19.905+0000"), "2022-05-11T12:29:19.905Z");
+        assert_eq!(
+            p("2022-05-11T12:29:19.905+0000"),
+            "2022-05-11T12:29:19.905Z"
+        );
         assert_eq!(p("2022-05-11 12:29:19"), "2022-05-11T12:29:19.000Z");
         assert_eq!(p("2016-12-31T23:59:60Z"), "2016-12-31T23:59:59.000Z");
     }
 
     #[test]
     fn rejects_garbage_with_a_reason() {
-        for bad in ["", "2014-13-01T00:00:00Z", "2014-02-30T00:00:00Z", "2014-07-16", "2014-07-16T15:49:27Zjunk", "abcd-ef-ghT"] {
+        for bad in [
+            "",
+            "2014-13-01T00:00:00Z",
+            "2014-02-30T00:00:00Z",
+            "2014-07-16",
+            "2014-07-16T15:49:27Zjunk",
+            "abcd-ef-ghT",
+        ] {
             let e = Timestamp::parse_rfc3339(bad).unwrap_err();
             assert!(!e.reason.is_empty(), "{bad}");
         }
@@ -327,7 +352,10 @@ mod tests {
     fn epoch_decimal_is_exact() {
         let t = Timestamp::parse_epoch_decimal("1641811200.123456789").unwrap();
         assert_eq!(t.as_nanos(), 1_641_811_200_123_456_789);
-        assert_eq!(Timestamp::parse_epoch_decimal("-1.5").unwrap().as_nanos(), -1_500_000_000);
+        assert_eq!(
+            Timestamp::parse_epoch_decimal("-1.5").unwrap().as_nanos(),
+            -1_500_000_000
+        );
         assert!(Timestamp::parse_epoch_decimal("12a").is_err());
         assert!(Timestamp::parse_epoch_decimal("99999999999999999999").is_err());
     }

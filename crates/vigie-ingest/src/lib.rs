@@ -15,7 +15,9 @@ use std::io::Read;
 /// Why a payload could not be decoded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
-    #[error("unsupported content type `{0}`: send application/json, application/x-ndjson or text/plain")]
+    #[error(
+        "unsupported content type `{0}`: send application/json, application/x-ndjson or text/plain"
+    )]
     ContentType(String),
     #[error("unsupported content encoding `{0}`: send identity, gzip or zstd")]
     Encoding(String),
@@ -117,11 +119,17 @@ pub fn decode(
     let encoding = encoding.unwrap_or_else(|| Encoding::sniff(body));
     match encoding {
         Encoding::Identity => Ok(Cow::Borrowed(body)),
-        Encoding::Gzip => read_bounded(flate2::read::MultiGzDecoder::new(body), "gzip", max_decompressed),
+        Encoding::Gzip => read_bounded(
+            flate2::read::MultiGzDecoder::new(body),
+            "gzip",
+            max_decompressed,
+        ),
         Encoding::Zstd => {
-            let decoder = zstd::stream::read::Decoder::with_buffer(body).map_err(|e| DecodeError::Corrupt {
-                encoding: "zstd",
-                reason: e.to_string(),
+            let decoder = zstd::stream::read::Decoder::with_buffer(body).map_err(|e| {
+                DecodeError::Corrupt {
+                    encoding: "zstd",
+                    reason: e.to_string(),
+                }
             })?;
             read_bounded(decoder, "zstd", max_decompressed)
         }
@@ -163,7 +171,10 @@ mod tests {
     fn gzip_and_zstd_round_trip_and_are_sniffed() {
         let data = b"{\"a\":1}\n{\"b\":2}\n";
         let gz = gzip(data);
-        assert_eq!(decode(&gz, Some(Encoding::Gzip), 1 << 20).unwrap().as_ref(), data);
+        assert_eq!(
+            decode(&gz, Some(Encoding::Gzip), 1 << 20).unwrap().as_ref(),
+            data
+        );
         assert_eq!(decode(&gz, None, 1 << 20).unwrap().as_ref(), data);
         let zs = zstd::encode_all(&data[..], 3).unwrap();
         assert_eq!(decode(&zs, None, 1 << 20).unwrap().as_ref(), data);
@@ -174,7 +185,10 @@ mod tests {
     fn concatenated_gzip_members_are_all_read() {
         let mut both = gzip(b"one\n");
         both.extend(gzip(b"two\n"));
-        assert_eq!(decode(&both, None, 1 << 20).unwrap().as_ref(), b"one\ntwo\n");
+        assert_eq!(
+            decode(&both, None, 1 << 20).unwrap().as_ref(),
+            b"one\ntwo\n"
+        );
     }
 
     #[test]
@@ -191,7 +205,16 @@ mod tests {
         let n = gz.len();
         gz.truncate(n - 6);
         let err = decode(&gz, Some(Encoding::Gzip), 1 << 20).unwrap_err();
-        assert!(matches!(err, DecodeError::Corrupt { encoding: "gzip", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                DecodeError::Corrupt {
+                    encoding: "gzip",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -203,7 +226,10 @@ mod tests {
         let err = check_content_type(Some("application/x-www-form-urlencoded")).unwrap_err();
         assert!(err.to_string().contains("x-www-form-urlencoded"));
         assert!(check_content_type(Some("multipart/form-data; boundary=x")).is_err());
-        assert_eq!(Encoding::from_header("br").unwrap_err().kind(), "content_encoding");
+        assert_eq!(
+            Encoding::from_header("br").unwrap_err().kind(),
+            "content_encoding"
+        );
     }
 
     proptest::proptest! {

@@ -179,7 +179,9 @@ impl Metrics {
     }
 
     pub fn auth_failure(&self, reason: &'static str) {
-        self.auth_failures.get_or_create(&AuthLabels { reason }).inc();
+        self.auth_failures
+            .get_or_create(&AuthLabels { reason })
+            .inc();
     }
 
     /// The exposition text (OpenMetrics-compatible Prometheus text format).
@@ -202,10 +204,30 @@ mod tests {
         m.reject("aws.cloudtrail", "json");
         m.request_error("http", "body_too_large");
         let text = m.encode();
-        assert!(text.contains(r#"vigie_ingest_records_total{dataset="aws.cloudtrail",outcome="accepted"} 3"#), "{text}");
-        assert!(text.contains(r#"vigie_ingest_records_total{dataset="aws.cloudtrail",outcome="rejected"} 1"#), "{text}");
-        assert!(text.contains(r#"vigie_ingest_rejected_records_total{dataset="aws.cloudtrail",reason="json"} 1"#), "{text}");
-        assert!(text.contains(r#"vigie_ingest_request_errors_total{input="http",reason="body_too_large"} 1"#), "{text}");
+        assert!(
+            text.contains(
+                r#"vigie_ingest_records_total{dataset="aws.cloudtrail",outcome="accepted"} 3"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"vigie_ingest_records_total{dataset="aws.cloudtrail",outcome="rejected"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"vigie_ingest_rejected_records_total{dataset="aws.cloudtrail",reason="json"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"vigie_ingest_request_errors_total{input="http",reason="body_too_large"} 1"#
+            ),
+            "{text}"
+        );
         assert!(text.contains("vigie_build_info{version="), "{text}");
     }
 }

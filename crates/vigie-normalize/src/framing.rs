@@ -159,7 +159,16 @@ fn frame_values(payload: &[u8], array: bool) -> Framed<'_> {
             match payload.get(pos) {
                 Some(b',') => pos += 1,
                 Some(b']') => {}
-                _ => {
+                None => {
+                    let err = NormalizeError::Json {
+                        line,
+                        column: 0,
+                        message: "the array is not closed with `]`".into(),
+                    };
+                    out.error = Some((out.records.len(), line, err));
+                    return out;
+                }
+                Some(_) => {
                     let err = NormalizeError::Json {
                         line,
                         column: 0,
@@ -257,7 +266,10 @@ mod tests {
         assert_eq!(texts(&f), ["{\"a\":1}"]);
         let (index, _, err) = f.error.unwrap();
         assert_eq!(index, 1);
-        assert!(matches!(err, NormalizeError::Json { line: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, NormalizeError::Json { line: 2, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@ pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
 
 /// A non-empty string at a path.
 pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    at(v, path).and_then(Value::as_str).filter(|s| !s.is_empty())
+    at(v, path)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// A scalar at a path rendered as text: strings as they are, numbers and

@@ -11,7 +11,7 @@ pub struct Registry {
 
 impl Default for Registry {
     /// Every built-in format, with generic JSON (timestamp field
-    /// `@timestamp`, then `timestamp`, then `time`) as the fallback.
+    /// `@timestamp`, then `timestamp`, `time`, `ts`) as the fallback.
     fn default() -> Self {
         Self {
             normalizers: formats::builtin(),

@@ -56,7 +56,9 @@ impl SpoolSink {
             }
         }
         if self.file.is_none() {
-            let path = self.dir.join(format!("events-{:08}.ndjson", self.next_index));
+            let path = self
+                .dir
+                .join(format!("events-{:08}.ndjson", self.next_index));
             self.next_index += 1;
             let f = OpenOptions::new()
                 .create(true)

@@ -9,7 +9,13 @@ use vigie_pipeline::{queue, Pipeline, QueueError, Sink, SinkError, SpoolSink};
 
 fn events(n: usize) -> Vec<Event> {
     (0..n)
-        .map(|i| Event::new("json", Timestamp::from_nanos(i as i64), format!("{{\"i\":{i}}}")))
+        .map(|i| {
+            Event::new(
+                "json",
+                Timestamp::from_nanos(i as i64),
+                format!("{{\"i\":{i}}}"),
+            )
+        })
         .collect()
 }
 
@@ -36,7 +42,13 @@ fn a_full_queue_refuses_the_whole_batch_and_admits_none_of_it() {
     q.try_enqueue(events(8)).unwrap();
     assert_eq!(q.depth(), 8);
     let err = q.try_enqueue(events(3)).unwrap_err();
-    assert_eq!(err, QueueError::Full { depth: 8, capacity: 10 });
+    assert_eq!(
+        err,
+        QueueError::Full {
+            depth: 8,
+            capacity: 10
+        }
+    );
     assert_eq!(q.depth(), 8, "nothing of the refused batch was admitted");
     q.try_enqueue(events(2)).unwrap();
     assert_eq!(q.depth(), 10);
@@ -47,7 +59,10 @@ fn a_batch_larger_than_the_queue_is_refused_with_its_size() {
     let (q, _rx) = queue(4, Arc::new(Metrics::new()));
     assert_eq!(
         q.try_enqueue(events(5)).unwrap_err(),
-        QueueError::BatchTooLarge { size: 5, capacity: 4 }
+        QueueError::BatchTooLarge {
+            size: 5,
+            capacity: 4
+        }
     );
 }
 
@@ -64,7 +79,9 @@ fn the_pipeline_drains_every_admitted_event_before_stopping() {
     drop(q);
     assert_eq!(pipeline.join(), 50_000);
     assert_eq!(seen.lock().unwrap().len(), 50_000);
-    assert!(metrics.encode().contains("vigie_pipeline_events_total 50000"));
+    assert!(metrics
+        .encode()
+        .contains("vigie_pipeline_events_total 50000"));
 }
 
 #[test]
@@ -77,7 +94,10 @@ fn the_spool_sink_writes_one_json_document_per_event() {
     drop(q);
     pipeline.join();
     let text = std::fs::read_to_string(dir.join("events-00000000.ndjson")).unwrap();
-    let docs: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let docs: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(docs.len(), 3);
     assert_eq!(docs[2]["event"]["original"], "{\"i\":2}");
     assert_eq!(docs[2]["event"]["dataset"], "json");

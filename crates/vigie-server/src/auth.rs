@@ -210,13 +210,21 @@ pub async fn require_scope(
         );
     };
     let Some(entry) = state.tokens.authenticate(&token) else {
-        return fail(StatusCode::UNAUTHORIZED, "invalid_token", "invalid token".into());
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "invalid token".into(),
+        );
     };
     if !entry.grants(scope) {
         return fail(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
-            format!("token `{}` lacks the `{}` scope", entry.name, scope.as_str()),
+            format!(
+                "token `{}` lacks the `{}` scope",
+                entry.name,
+                scope.as_str()
+            ),
         );
     }
     next.run(req).await
@@ -232,7 +240,8 @@ mod hex_digest {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
         let s = String::deserialize(d)?;
-        super::parse_hex_digest(&s).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
+        super::parse_hex_digest(&s)
+            .ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
     }
 }
 
@@ -272,7 +281,10 @@ mod tests {
         let shipper = store.authenticate("s3cret-token-value").unwrap();
         assert_eq!(shipper.name, "shipper");
         assert!(shipper.grants(Scope::Ingest) && !shipper.grants(Scope::Read));
-        assert!(store.authenticate("admin-token-value").unwrap().grants(Scope::Read));
+        assert!(store
+            .authenticate("admin-token-value")
+            .unwrap()
+            .grants(Scope::Read));
         assert!(store.authenticate("nope").is_none());
     }
 
@@ -285,7 +297,10 @@ mod tests {
         assert!(secret.starts_with("vigie_") && secret.len() > 40);
         assert!(store.authenticate(&secret).unwrap().grants(Scope::Admin));
         let on_disk = std::fs::read_to_string(dir.join("auth/tokens.json")).unwrap();
-        assert!(!on_disk.contains(&secret), "the secret itself is never stored");
+        assert!(
+            !on_disk.contains(&secret),
+            "the secret itself is never stored"
+        );
         let (again, second) = TokenStore::load_or_bootstrap(&dir, vec![]).unwrap();
         assert!(second.is_none(), "the second start prints nothing");
         assert!(again.authenticate(&secret).is_some());

@@ -55,7 +55,11 @@ pub struct IngestReply {
     pub errors_truncated: bool,
 }
 
-pub async fn ingest_auto(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub async fn ingest_auto(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     ingest(state, None, headers, body).await
 }
 
@@ -69,12 +73,20 @@ pub async fn ingest_dataset(
 }
 
 /// The kube-apiserver audit webhook backend posts `EventList`s here.
-pub async fn ingest_k8s_audit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub async fn ingest_k8s_audit(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     ingest(state, Some("kubernetes.audit".into()), headers, body).await
 }
 
 /// Falco's `http_output` and Falcosidekick's webhook output post here.
-pub async fn ingest_falco(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub async fn ingest_falco(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     ingest(state, Some("falco.alerts".into()), headers, body).await
 }
 
@@ -84,14 +96,19 @@ fn refuse(state: &AppState, reason: &'static str, err: ApiError) -> Response {
     err.into_response()
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Result<Option<&'a str>, ()> {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, ()> {
     match headers.get(name) {
         None => Ok(None),
         Some(v) => v.to_str().map(Some).map_err(|_| ()),
     }
 }
 
-async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMap, body: Body) -> Response {
+async fn ingest(
+    state: Arc<AppState>,
+    dataset: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let limits = state.limits;
     state
         .metrics
@@ -100,10 +117,21 @@ async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMa
         .inc();
 
     let Ok(content_type) = header_str(&headers, header::CONTENT_TYPE) else {
-        return refuse(&state, "content_type", ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the Content-Type header is not valid text"));
+        return refuse(
+            &state,
+            "content_type",
+            ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the Content-Type header is not valid text",
+            ),
+        );
     };
     if let Err(e) = check_content_type(content_type) {
-        return refuse(&state, e.kind(), ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()));
+        return refuse(
+            &state,
+            e.kind(),
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()),
+        );
     }
     let encoding = match header_str(&headers, header::CONTENT_ENCODING) {
         Ok(None) => None,
@@ -111,11 +139,22 @@ async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMa
             Ok(Encoding::Identity) => None,
             Ok(enc) => Some(enc),
             Err(e) => {
-                return refuse(&state, e.kind(), ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()))
+                return refuse(
+                    &state,
+                    e.kind(),
+                    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()),
+                )
             }
         },
         Err(()) => {
-            return refuse(&state, "content_encoding", ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the Content-Encoding header is not valid text"))
+            return refuse(
+                &state,
+                "content_encoding",
+                ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "the Content-Encoding header is not valid text",
+                ),
+            )
         }
     };
 
@@ -125,7 +164,13 @@ async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMa
             return refuse(
                 &state,
                 "unknown_dataset",
-                ApiError::new(StatusCode::NOT_FOUND, format!("unknown dataset `{name}`; known datasets: {}", known.join(", "))),
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "unknown dataset `{name}`; known datasets: {}",
+                        known.join(", ")
+                    ),
+                ),
             );
         }
         other => other.clone(),
@@ -134,7 +179,10 @@ async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMa
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request body exceeds the limit of {} bytes (ingest.max_body_bytes)", limits.max_body_bytes),
+            format!(
+                "request body exceeds the limit of {} bytes (ingest.max_body_bytes)",
+                limits.max_body_bytes
+            ),
         )
     };
     let declared = headers
@@ -153,7 +201,14 @@ async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMa
             if is_limit {
                 return refuse(&state, "body_too_large", too_large());
             }
-            return refuse(&state, "body_read", ApiError::new(StatusCode::BAD_REQUEST, format!("could not read the request body: {e}")));
+            return refuse(
+                &state,
+                "body_read",
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("could not read the request body: {e}"),
+                ),
+            );
         }
     };
     state
@@ -169,7 +224,12 @@ async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMa
         let payload = decode(&raw, encoding, limits.max_decompressed_bytes)?;
         let registry = &work_state.registry;
         let normalizer = normalizer_name.as_deref().and_then(|n| registry.get(n));
-        Ok::<Output, DecodeError>(normalize_payload(registry, normalizer, &payload, &limits.record))
+        Ok::<Output, DecodeError>(normalize_payload(
+            registry,
+            normalizer,
+            &payload,
+            &limits.record,
+        ))
     })
     .await;
     let output = match joined {
@@ -183,7 +243,14 @@ async fn ingest(state: Arc<AppState>, dataset: Option<String>, headers: HeaderMa
             return refuse(&state, e.kind(), ApiError::new(status, e.to_string()));
         }
         Err(_) => {
-            return refuse(&state, "internal", ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "normalization failed unexpectedly"));
+            return refuse(
+                &state,
+                "internal",
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "normalization failed unexpectedly",
+                ),
+            );
         }
     };
     admit(&state, dataset.as_deref(), output)
@@ -210,9 +277,22 @@ fn admit(state: &AppState, dataset: Option<&str>, output: Output) -> Response {
     }
     if let Err(e) = state.queue.try_enqueue(events) {
         let (reason, err) = match e {
-            QueueError::Full { .. } => ("queue_full", ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("{e}; nothing from this request was accepted")).retry_after(1)),
-            QueueError::BatchTooLarge { .. } => ("batch_too_large", ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())),
-            QueueError::Closed => ("shutting_down", ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(5)),
+            QueueError::Full { .. } => (
+                "queue_full",
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("{e}; nothing from this request was accepted"),
+                )
+                .retry_after(1),
+            ),
+            QueueError::BatchTooLarge { .. } => (
+                "batch_too_large",
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+            ),
+            QueueError::Closed => (
+                "shutting_down",
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(5),
+            ),
         };
         return refuse(state, reason, err);
     }

@@ -56,7 +56,12 @@ async fn call(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::Head
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
-fn post(path: &str, token: Option<&str>, ctype: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+fn post(
+    path: &str,
+    token: Option<&str>,
+    ctype: Option<&str>,
+    body: impl Into<Body>,
+) -> Request<Body> {
     let mut b = Request::post(path);
     if let Some(t) = token {
         b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -72,7 +77,10 @@ fn json(s: &str) -> Value {
 }
 
 fn line(i: usize) -> String {
-    format!("{{\"@timestamp\":\"2024-05-01T00:00:{:02}Z\",\"message\":\"m{i}\"}}\n", i % 60)
+    format!(
+        "{{\"@timestamp\":\"2024-05-01T00:00:{:02}Z\",\"message\":\"m{i}\"}}\n",
+        i % 60
+    )
 }
 
 #[tokio::test]
@@ -84,9 +92,16 @@ async fn health_is_open_and_everything_else_needs_a_token() {
     let (status, headers, body) = call(&h.app, get("/metrics")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(headers.contains_key(header::WWW_AUTHENTICATE));
-    assert!(json(&body)["error"].as_str().unwrap().contains("missing token"));
+    assert!(json(&body)["error"]
+        .as_str()
+        .unwrap()
+        .contains("missing token"));
 
-    let (status, _, body) = call(&h.app, post("/api/v1/ingest", Some("wrong-token"), None, "{}")).await;
+    let (status, _, body) = call(
+        &h.app,
+        post("/api/v1/ingest", Some("wrong-token"), None, "{}"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(json(&body)["error"], "invalid token");
 
@@ -106,8 +121,14 @@ async fn health_is_open_and_everything_else_needs_a_token() {
         .unwrap();
     let (status, _, text) = call(&h.app, req).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(text.contains(r#"vigie_auth_failures_total{reason="missing_token"} 1"#), "{text}");
-    assert!(text.contains(r#"vigie_auth_failures_total{reason="insufficient_scope"} 2"#), "{text}");
+    assert!(
+        text.contains(r#"vigie_auth_failures_total{reason="missing_token"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"vigie_auth_failures_total{reason="insufficient_scope"} 2"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -128,17 +149,38 @@ async fn basic_auth_with_the_token_as_password_is_accepted() {
 async fn a_full_queue_answers_429_with_retry_after_and_admits_nothing() {
     let h = harness(5, IngestLimits::default());
     let body4: String = (0..4).map(line).collect();
-    let (status, _, _) = call(&h.app, post("/api/v1/ingest/json", Some(INGEST), None, body4)).await;
+    let (status, _, _) = call(
+        &h.app,
+        post("/api/v1/ingest/json", Some(INGEST), None, body4),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let body3: String = (0..3).map(line).collect();
-    let (status, headers, body) = call(&h.app, post("/api/v1/ingest/json", Some(INGEST), None, body3)).await;
+    let (status, headers, body) = call(
+        &h.app,
+        post("/api/v1/ingest/json", Some(INGEST), None, body3),
+    )
+    .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "1");
-    assert!(json(&body)["error"].as_str().unwrap().contains("nothing from this request was accepted"));
-    assert_eq!(h.state.queue.depth(), 4, "the refused batch left no event behind");
+    assert!(json(&body)["error"]
+        .as_str()
+        .unwrap()
+        .contains("nothing from this request was accepted"));
+    assert_eq!(
+        h.state.queue.depth(),
+        4,
+        "the refused batch left no event behind"
+    );
     let text = h.state.metrics.encode();
-    assert!(text.contains(r#"vigie_ingest_request_errors_total{input="http",reason="queue_full"} 1"#), "{text}");
-    assert!(text.contains(r#"vigie_ingest_records_total{dataset="json",outcome="accepted"} 4"#), "{text}");
+    assert!(
+        text.contains(r#"vigie_ingest_request_errors_total{input="http",reason="queue_full"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"vigie_ingest_records_total{dataset="json",outcome="accepted"} 4"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -150,7 +192,11 @@ async fn size_limits_answer_413_with_the_limit_named() {
     };
     let h = harness(1000, limits);
     let big: String = (0..50).map(line).collect();
-    let (status, _, body) = call(&h.app, post("/api/v1/ingest/json", Some(INGEST), None, big.clone())).await;
+    let (status, _, body) = call(
+        &h.app,
+        post("/api/v1/ingest/json", Some(INGEST), None, big.clone()),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(body.contains("limit of 1000 bytes"), "{body}");
 
@@ -166,16 +212,31 @@ async fn size_limits_answer_413_with_the_limit_named() {
         .unwrap();
     let (status, _, body) = call(&h.app, req).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(body.contains("decompressed body exceeds the limit of 4000 bytes"), "{body}");
+    assert!(
+        body.contains("decompressed body exceeds the limit of 4000 bytes"),
+        "{body}"
+    );
     let text = h.state.metrics.encode();
     assert!(text.contains(r#"reason="body_too_large"} 1"#), "{text}");
-    assert!(text.contains(r#"reason="decompressed_too_large"} 1"#), "{text}");
+    assert!(
+        text.contains(r#"reason="decompressed_too_large"} 1"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn wrong_content_type_or_encoding_is_415_and_corrupt_gzip_is_400() {
     let h = harness(100, IngestLimits::default());
-    let (status, _, body) = call(&h.app, post("/api/v1/ingest", Some(INGEST), Some("application/x-www-form-urlencoded"), "a=b")).await;
+    let (status, _, body) = call(
+        &h.app,
+        post(
+            "/api/v1/ingest",
+            Some(INGEST),
+            Some("application/x-www-form-urlencoded"),
+            "a=b",
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(body.contains("x-www-form-urlencoded"));
     let req = Request::post("/api/v1/ingest")
@@ -183,7 +244,10 @@ async fn wrong_content_type_or_encoding_is_415_and_corrupt_gzip_is_400() {
         .header(header::CONTENT_ENCODING, "br")
         .body(Body::from("x"))
         .unwrap();
-    assert_eq!(call(&h.app, req).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        call(&h.app, req).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     let req = Request::post("/api/v1/ingest")
         .header(header::AUTHORIZATION, format!("Bearer {INGEST}"))
         .header(header::CONTENT_ENCODING, "gzip")
@@ -199,19 +263,38 @@ async fn bad_records_are_listed_with_index_and_reason_and_neighbours_kept() {
     let h = harness(100, IngestLimits::default());
     let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
     let body = format!("{}{{\"broken\":\n{deep}\n{}", line(0), line(2));
-    let (status, _, text) = call(&h.app, post("/api/v1/ingest/json", Some(INGEST), Some("application/x-ndjson"), body)).await;
+    let (status, _, text) = call(
+        &h.app,
+        post(
+            "/api/v1/ingest/json",
+            Some(INGEST),
+            Some("application/x-ndjson"),
+            body,
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{text}");
     let reply = json(&text);
     assert_eq!(reply["accepted"], 2);
     assert_eq!(reply["rejected"], 2);
     assert_eq!(reply["errors"][0]["index"], 1);
-    assert!(reply["errors"][0]["error"].as_str().unwrap().starts_with("invalid JSON"));
+    assert!(reply["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid JSON"));
     assert_eq!(reply["errors"][1]["index"], 2);
-    assert!(reply["errors"][1]["error"].as_str().unwrap().contains("nested deeper than 64"));
+    assert!(reply["errors"][1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("nested deeper than 64"));
     assert_eq!(h.state.queue.depth(), 2);
 
     // Only bad records: 400, nothing queued.
-    let (status, _, _) = call(&h.app, post("/api/v1/ingest/json", Some(INGEST), None, "{\"a\":\n")).await;
+    let (status, _, _) = call(
+        &h.app,
+        post("/api/v1/ingest/json", Some(INGEST), None, "{\"a\":\n"),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(h.state.queue.depth(), 2);
 }
@@ -219,15 +302,26 @@ async fn bad_records_are_listed_with_index_and_reason_and_neighbours_kept() {
 #[tokio::test]
 async fn unknown_dataset_is_404_and_lists_the_known_ones() {
     let h = harness(100, IngestLimits::default());
-    let (status, _, body) = call(&h.app, post("/api/v1/ingest/nope", Some(INGEST), None, line(0))).await;
+    let (status, _, body) = call(
+        &h.app,
+        post("/api/v1/ingest/nope", Some(INGEST), None, line(0)),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body.contains("unknown dataset `nope`") && body.contains("aws.cloudtrail"), "{body}");
+    assert!(
+        body.contains("unknown dataset `nope`") && body.contains("aws.cloudtrail"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn not_ready_while_shutting_down() {
     let h = harness(100, IngestLimits::default());
     h.state.set_ready(false);
-    let (status, _, _) = call(&h.app, Request::get("/-/ready").body(Body::empty()).unwrap()).await;
+    let (status, _, _) = call(
+        &h.app,
+        Request::get("/-/ready").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }

@@ -45,11 +45,7 @@ pub struct NormalizeArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Report every error of a configuration file at once.
-    Check {
-        file: PathBuf,
-    },
+    Check { file: PathBuf },
     /// Print the effective configuration (defaults, file, environment) with secrets redacted.
-    Show {
-        file: Option<PathBuf>,
-    },
+    Show { file: Option<PathBuf> },
 }

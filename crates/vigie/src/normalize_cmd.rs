@@ -32,7 +32,10 @@ pub fn run(args: NormalizeArgs) -> anyhow::Result<ExitCode> {
             Some(n) => Some(n),
             None => {
                 let known: Vec<&str> = registry.datasets().collect();
-                bail!("unknown dataset `{name}`; known datasets: {}", known.join(", "));
+                bail!(
+                    "unknown dataset `{name}`; known datasets: {}",
+                    known.join(", ")
+                );
             }
         },
         None => None,

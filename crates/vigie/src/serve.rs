@@ -21,7 +21,10 @@ use crate::logging;
 pub fn registry_for(config: &Config) -> Registry {
     let mut registry = Registry::default();
     for d in &config.ingest.datasets {
-        registry.register(Box::new(GenericJson::new(d.name.clone(), d.timestamp_field.clone())));
+        registry.register(Box::new(GenericJson::new(
+            d.name.clone(),
+            d.timestamp_field.clone(),
+        )));
     }
     registry
 }
@@ -67,7 +70,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    logging::init(config.log.level.as_str(), config.log.format == LogFormat::Json);
+    logging::init(
+        config.log.level.as_str(),
+        config.log.format == LogFormat::Json,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("vigie-worker")
@@ -94,7 +100,8 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         max_decompressed_bytes: usize::try_from(config.ingest.max_decompressed_bytes.0)
             .unwrap_or(usize::MAX),
         record: Limits {
-            max_record_bytes: usize::try_from(config.ingest.max_record_bytes.0).unwrap_or(usize::MAX),
+            max_record_bytes: usize::try_from(config.ingest.max_record_bytes.0)
+                .unwrap_or(usize::MAX),
             max_depth: config.ingest.max_depth as usize,
         },
     };
@@ -129,7 +136,11 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         .context("serving HTTP")?;
     drop(state); // drops the last queue sender: the pipeline drains and stops
     let timeout = config.server.shutdown_timeout.0;
-    let drained = tokio::time::timeout(timeout, tokio::task::spawn_blocking(move || pipeline.join())).await;
+    let drained = tokio::time::timeout(
+        timeout,
+        tokio::task::spawn_blocking(move || pipeline.join()),
+    )
+    .await;
     match drained {
         Ok(Ok(n)) => {
             tracing::info!(events = n, "pipeline drained; vigie stopped");

@@ -383,8 +383,15 @@ fn records_wrapper_mixing_categories() {
         let originals: Vec<&str> = out.events.iter().map(|e| e.original.as_str()).collect();
         let datasets: Vec<&str> = out.events.iter().map(|e| e.dataset()).collect();
         let bad: Vec<usize> = out.rejected.iter().filter_map(|r| r.item).collect();
-        let not_object = out.rejected.iter().find(|r| r.item == Some(4)).expect("item 4 rejected");
-        assert_eq!(not_object.error.to_string(), "field `records[4]`: not a JSON object");
+        let not_object = out
+            .rejected
+            .iter()
+            .find(|r| r.item == Some(4))
+            .expect("item 4 rejected");
+        assert_eq!(
+            not_object.error.to_string(),
+            "field `records[4]`: not a JSON object"
+        );
         assert_eq!(not_object.dataset.as_deref(), Some("azure.activitylogs"));
         // The AKS item is the Kubernetes audit normalizer's: its event, or
         // (while that normalizer rejects it) a rejection of that item only.

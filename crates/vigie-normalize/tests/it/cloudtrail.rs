@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use crate::common::{self, assert_ecs_fields, expected_docs, field, flatten, normalize_bytes, normalize_clean, read};
+use crate::common::{
+    self, assert_ecs_fields, expected_docs, field, flatten, normalize_bytes, normalize_clean, read,
+};
 
 const DATASET: &str = "aws.cloudtrail";
 const CONSOLE_LOGIN: &str = "elastic/aws/cloudtrail/test-console-login-json.log";
@@ -68,7 +70,9 @@ fn not_compared(f: &str) -> bool {
         .any(|p| f.starts_with(p))
         || matches!(
             f,
-            "event.created" | "aws.cloudtrail.response_elements" | "aws.cloudtrail.additional_eventdata"
+            "event.created"
+                | "aws.cloudtrail.response_elements"
+                | "aws.cloudtrail.additional_eventdata"
         )
 }
 
@@ -81,7 +85,13 @@ fn console_login_matches_elastic_expected_documents() {
     assert_eq!(events.len(), expected.len());
     assert_eq!(lines.len(), expected.len());
     for (i, ((ev, exp), line)) in events.iter().zip(&expected).zip(&lines).enumerate() {
-        assert_ecs_fields(&format!("{CONSOLE_LOGIN} #{i}"), exp, ev, COMPARED, EXTRA_OK);
+        assert_ecs_fields(
+            &format!("{CONSOLE_LOGIN} #{i}"),
+            exp,
+            ev,
+            COMPARED,
+            EXTRA_OK,
+        );
         // Every field of Elastic's document is compared or knowingly left out.
         for f in flatten(exp).keys() {
             assert!(
@@ -93,9 +103,19 @@ fn console_login_matches_elastic_expected_documents() {
         let src: Value = serde_json::from_str(line).unwrap();
         let text = |k: &str| field(ev, k).and_then(|v| v.as_str().map(str::to_owned));
         let as_json = |k: &str| text(k).map(|t| serde_json::from_str::<Value>(&t).unwrap());
-        assert_eq!(as_json("aws.cloudtrail.response_elements").as_ref(), src.get("responseElements"));
-        assert_eq!(as_json("aws.cloudtrail.additional_eventdata").as_ref(), src.get("additionalEventData"));
-        assert_eq!(field(ev, "aws.cloudtrail.request_parameters"), None, "requestParameters is null");
+        assert_eq!(
+            as_json("aws.cloudtrail.response_elements").as_ref(),
+            src.get("responseElements")
+        );
+        assert_eq!(
+            as_json("aws.cloudtrail.additional_eventdata").as_ref(),
+            src.get("additionalEventData")
+        );
+        assert_eq!(
+            field(ev, "aws.cloudtrail.request_parameters"),
+            None,
+            "requestParameters is null"
+        );
     }
 }
 
@@ -120,14 +140,38 @@ fn text_at(src: &Value, path: &[&str]) -> Option<Value> {
 
 fn check_against_source(label: &str, ev: &vigie_event::Event, src: &Value) {
     let s = |path: &[&str]| text_at(src, path);
-    assert_eq!(field(ev, "event.action").as_ref(), s(&["eventName"]).as_ref(), "{label}");
-    assert_eq!(field(ev, "event.provider").as_ref(), s(&["eventSource"]).as_ref(), "{label}");
-    assert_eq!(field(ev, "source.address").as_ref(), s(&["sourceIPAddress"]).as_ref(), "{label}");
-    let user = s(&["userIdentity", "sessionContext", "sessionIssuer", "userName"])
-        .or_else(|| s(&["userIdentity", "userName"]));
+    assert_eq!(
+        field(ev, "event.action").as_ref(),
+        s(&["eventName"]).as_ref(),
+        "{label}"
+    );
+    assert_eq!(
+        field(ev, "event.provider").as_ref(),
+        s(&["eventSource"]).as_ref(),
+        "{label}"
+    );
+    assert_eq!(
+        field(ev, "source.address").as_ref(),
+        s(&["sourceIPAddress"]).as_ref(),
+        "{label}"
+    );
+    let user = s(&[
+        "userIdentity",
+        "sessionContext",
+        "sessionIssuer",
+        "userName",
+    ])
+    .or_else(|| s(&["userIdentity", "userName"]));
     assert_eq!(field(ev, "user.name"), user, "{label}");
-    assert_eq!(field(ev, "cloud.region").as_ref(), s(&["awsRegion"]).as_ref(), "{label}");
-    let ip = s(&["sourceIPAddress"]).filter(|v| v.as_str().is_some_and(|a| a.parse::<std::net::IpAddr>().is_ok()));
+    assert_eq!(
+        field(ev, "cloud.region").as_ref(),
+        s(&["awsRegion"]).as_ref(),
+        "{label}"
+    );
+    let ip = s(&["sourceIPAddress"]).filter(|v| {
+        v.as_str()
+            .is_some_and(|a| a.parse::<std::net::IpAddr>().is_ok())
+    });
     assert_eq!(field(ev, "source.ip"), ip, "{label}");
     let original: Value = serde_json::from_str(&ev.original).unwrap();
     assert_eq!(&original, src, "{label}: original is the element's text");
@@ -135,7 +179,10 @@ fn check_against_source(label: &str, ev: &vigie_event::Event, src: &Value) {
 
 #[test]
 fn falco_plugin_traces_normalize() {
-    for name in ["alice_start_instances.json", "alice_start_instances_bigevent.json"] {
+    for name in [
+        "alice_start_instances.json",
+        "alice_start_instances_bigevent.json",
+    ] {
         let rel = format!("falco/cloudtrail_trace_files/{name}");
         for dataset in [Some(DATASET), None] {
             let events = normalize_clean(dataset, &rel);
@@ -146,10 +193,25 @@ fn falco_plugin_traces_normalize() {
                 let req = field(ev, "aws.cloudtrail.request_parameters").unwrap();
                 let req: Value = serde_json::from_str(req.as_str().unwrap()).unwrap();
                 assert_eq!(&req, &src["requestParameters"], "{rel}");
-                // The big event's requestParameters is past Elastic's 32766
-                // character limit: no flattened copy, only the string.
-                let flattened = field(ev, "aws.cloudtrail.flattened.request_parameters");
-                assert_eq!(flattened.is_some(), src["requestParameters"].to_string().len() < 32766, "{rel}");
+                // requestParameters is kept as JSON text only (see the doc).
+                assert_eq!(
+                    field(ev, "aws.cloudtrail.flattened.request_parameters"),
+                    None
+                );
+                // The responses have a flattened copy unless past Elastic's
+                // 32766 character limit (the big event's is 65 kB).
+                let flattened = field(ev, "aws.cloudtrail.flattened.response_elements");
+                let text = field(ev, "aws.cloudtrail.response_elements").unwrap();
+                let text = text.as_str().unwrap();
+                assert_eq!(flattened.is_some(), text.len() < 32766, "{rel}");
+                assert_eq!(
+                    &serde_json::from_str::<Value>(text).unwrap(),
+                    &src["responseElements"],
+                    "{rel}"
+                );
+                if let Some(flat) = flattened {
+                    assert_eq!(&flat, &src["responseElements"], "{rel}");
+                }
             }
         }
     }
@@ -171,7 +233,10 @@ fn otrf_attack_dataset_normalizes() {
         let src: Value = serde_json::from_str(line).unwrap();
         check_against_source(&label, ev, &src);
         // No eventTime in these: the time is Logstash's @timestamp.
-        let when = src.get("eventTime").or_else(|| src.get("@timestamp")).unwrap();
+        let when = src
+            .get("eventTime")
+            .or_else(|| src.get("@timestamp"))
+            .unwrap();
         let expected = vigie_event::Timestamp::parse_rfc3339(when.as_str().unwrap()).unwrap();
         assert_eq!(ev.timestamp, expected, "{label}");
         assert!(field(ev, "event.id").is_some(), "{label}");
@@ -184,7 +249,10 @@ fn wrappers_built_from_real_records() {
     let lines: Vec<&str> = raw.lines().filter(|l| !l.trim().is_empty()).collect();
 
     // S3 delivery file with a malformed element: that item alone is rejected.
-    let payload = format!("{{\"Records\":[{},\n\"not an event\",\n{}]}}", lines[0], lines[1]);
+    let payload = format!(
+        "{{\"Records\":[{},\n\"not an event\",\n{}]}}",
+        lines[0], lines[1]
+    );
     let out = normalize_bytes(None, payload.as_bytes());
     assert_eq!(out.events.len(), 2);
     assert_eq!(out.events[0].original, lines[0]);
@@ -196,14 +264,23 @@ fn wrappers_built_from_real_records() {
     // A digest file is skipped, neither accepted nor rejected.
     let digest = r#"{"awsAccountId":"111122223333","digestStartTime":"2014-07-16T15:00:00Z","digestEndTime":"2014-07-16T16:00:00Z","digestS3Bucket":"trail-bucket","digestS3Object":"AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2014/07/16/111122223333_CloudTrail-Digest_us-east-2_trail_us-east-2_20140716T160000Z.json.gz","previousDigestSignature":null,"logFiles":[]}"#;
     let out = normalize_bytes(None, digest.as_bytes());
-    assert_eq!((out.skipped, out.events.len(), out.rejected.len()), (1, 0, 0));
+    assert_eq!(
+        (out.skipped, out.events.len(), out.rejected.len()),
+        (1, 0, 0)
+    );
 
     // An AWS service acting: its DNS name is an address, not an IP.
     let service = lines[0].replace("\"89.160.20.156\"", "\"ec2.amazonaws.com\"");
     let out = normalize_bytes(Some(DATASET), service.as_bytes());
     let ev = &out.events[0];
-    assert_eq!(field(ev, "source.address"), Some(Value::from("ec2.amazonaws.com")));
-    assert_eq!(field(ev, "source.domain"), Some(Value::from("ec2.amazonaws.com")));
+    assert_eq!(
+        field(ev, "source.address"),
+        Some(Value::from("ec2.amazonaws.com"))
+    );
+    assert_eq!(
+        field(ev, "source.domain"),
+        Some(Value::from("ec2.amazonaws.com"))
+    );
     assert_eq!(field(ev, "source.ip"), None);
     assert_eq!(field(ev, "related.ip"), None);
 

@@ -58,7 +58,10 @@ pub fn normalize_clean(dataset: Option<&str>, rel: &str) -> Vec<Event> {
 /// The `expected` documents of an Elastic `*-expected.json` file.
 pub fn expected_docs(rel: &str) -> Vec<Value> {
     let v: Value = serde_json::from_slice(&read(rel)).expect("expected file is JSON");
-    v["expected"].as_array().expect("an `expected` array").clone()
+    v["expected"]
+        .as_array()
+        .expect("an `expected` array")
+        .clone()
 }
 
 /// Flattens nested objects into dotted keys; arrays and scalars are leaves.
@@ -88,7 +91,10 @@ pub fn flatten(v: &Value) -> BTreeMap<String, Value> {
 /// Fields whose list values are sets (order carries no meaning).
 fn is_set_field(field: &str) -> bool {
     field.starts_with("related.")
-        || matches!(field, "event.category" | "event.type" | "tags" | "user.roles")
+        || matches!(
+            field,
+            "event.category" | "event.type" | "tags" | "user.roles"
+        )
 }
 
 fn is_time_field(field: &str) -> bool {
@@ -128,16 +134,20 @@ fn canonical(field: &str, v: &Value) -> Value {
 /// event; a field it lacks must be absent from vigie's event too, unless it
 /// is listed in `extra_ok` (fields vigie sets where Elastic does not).
 /// Every mismatch is collected before failing.
-pub fn assert_ecs_fields(label: &str, expected: &Value, event: &Event, fields: &[&str], extra_ok: &[&str]) {
+pub fn assert_ecs_fields(
+    label: &str,
+    expected: &Value,
+    event: &Event,
+    fields: &[&str],
+    extra_ok: &[&str],
+) {
     let exp = flatten(expected);
     let got = flatten(&event.to_json());
     let mut problems = Vec::new();
     for &f in fields {
         match (exp.get(f), got.get(f)) {
-            (Some(e), Some(g)) => {
-                if canonical(f, e) != canonical(f, g) {
-                    problems.push(format!("{f}: expected {e}, vigie has {g}"));
-                }
+            (Some(e), Some(g)) if canonical(f, e) != canonical(f, g) => {
+                problems.push(format!("{f}: expected {e}, vigie has {g}"));
             }
             (Some(e), None) => problems.push(format!("{f}: expected {e}, vigie has nothing")),
             (None, Some(g)) if !extra_ok.contains(&f) => {

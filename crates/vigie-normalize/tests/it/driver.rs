@@ -38,7 +38,12 @@ fn oversized_and_deep_records_are_rejected_with_the_limit_named() {
 #[test]
 fn invalid_utf8_is_rejected_with_its_offset() {
     let registry = Registry::default();
-    let out = normalize_payload(&registry, registry.get("json"), b"{\"a\":\"\xff\"}\n", &Limits::default());
+    let out = normalize_payload(
+        &registry,
+        registry.get("json"),
+        b"{\"a\":\"\xff\"}\n",
+        &Limits::default(),
+    );
     assert_eq!(out.rejected.len(), 1);
     assert_eq!(out.rejected[0].error, NormalizeError::Utf8 { offset: 6 });
 }

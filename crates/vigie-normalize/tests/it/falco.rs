@@ -15,7 +15,8 @@ fn usable(v: &Value) -> bool {
 
 #[test]
 fn falco_json_output_file() {
-    let text = String::from_utf8(read("falco/output_files/single_rule_with_cat_write.json")).unwrap();
+    let text =
+        String::from_utf8(read("falco/output_files/single_rule_with_cat_write.json")).unwrap();
     let events = normalize_clean(None, "falco/output_files/single_rule_with_cat_write.json");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(events.len(), lines.len());
@@ -41,7 +42,10 @@ fn falco_json_output_file() {
         assert_eq!(field(e, "falco.source").as_ref(), src.get("source"));
         assert_eq!(field(e, "falco.tags").as_ref(), src.get("tags"));
         assert_eq!(field(e, "message").as_ref(), src.get("output"));
-        assert_eq!(field(e, "process.command_line").as_ref(), src["output_fields"].get("proc.cmdline"));
+        assert_eq!(
+            field(e, "process.command_line").as_ref(),
+            src["output_fields"].get("proc.cmdline")
+        );
     }
 }
 
@@ -84,10 +88,19 @@ fn falcosidekick_payloads() {
             }
         }
         let p = src["priority"].as_str().unwrap();
-        let sev = ["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"]
-            .iter()
-            .position(|x| *x == p)
-            .unwrap();
+        let sev = [
+            "Emergency",
+            "Alert",
+            "Critical",
+            "Error",
+            "Warning",
+            "Notice",
+            "Informational",
+            "Debug",
+        ]
+        .iter()
+        .position(|x| *x == p)
+        .unwrap();
         assert_eq!(field(e, "event.severity"), Some(sev.into()));
     }
 }
@@ -99,11 +112,20 @@ fn readme_payload_maps_process_file_and_user() {
     let of = &src["output_fields"];
     let e = &normalize_bytes(Some(DATASET), raw.as_bytes()).events[0];
     assert_eq!(field(e, "file.path").as_ref(), of.get("fd.name"));
-    assert_eq!(field(e, "process.command_line").as_ref(), of.get("proc.cmdline"));
+    assert_eq!(
+        field(e, "process.command_line").as_ref(),
+        of.get("proc.cmdline")
+    );
     assert_eq!(field(e, "user.name").as_ref(), of.get("user.name"));
-    assert_eq!(field(e, "related.user"), Some(serde_json::json!([of["user.name"]])));
+    assert_eq!(
+        field(e, "related.user"),
+        Some(serde_json::json!([of["user.name"]]))
+    );
     // evt.time 1507591916746609046 does not survive an f64; here it does.
     let ns = of["evt.time"].as_u64().unwrap();
-    assert_eq!(field(e, "falco.output_fields.evt.time").unwrap().as_u64(), Some(ns));
+    assert_eq!(
+        field(e, "falco.output_fields.evt.time").unwrap().as_u64(),
+        Some(ns)
+    );
     assert_ne!(ns as f64 as u64, ns);
 }

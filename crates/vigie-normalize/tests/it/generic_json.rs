@@ -30,7 +30,10 @@ fn suricata_eve_lines_fall_back_to_json_with_their_timestamp() {
         }
     }
     // The first example, converted by hand: 22:24:37.251547 at +01:00.
-    assert_eq!(out.events[0].timestamp.to_rfc3339(), "2017-04-07T21:24:37.251547Z");
+    assert_eq!(
+        out.events[0].timestamp.to_rfc3339(),
+        "2017-04-07T21:24:37.251547Z"
+    );
 }
 
 #[test]
@@ -67,9 +70,17 @@ fn a_configured_dataset_replaces_json_and_uses_its_own_time_field() {
     registry.register(Box::new(GenericJson::new("json", vec!["meta.when".into()])));
     let body = br#"{"meta":{"when":"1700000000.5"},"@timestamp":"2000-01-01T00:00:00Z"}"#;
     let out = normalize_payload(&registry, registry.get("json"), body, &Limits::default());
-    assert_eq!(out.events[0].timestamp.to_rfc3339(), "2023-11-14T22:13:20.500Z");
+    assert_eq!(
+        out.events[0].timestamp.to_rfc3339(),
+        "2023-11-14T22:13:20.500Z"
+    );
 
     let custom = GenericJson::new("myapp.logs", vec!["t".into()]);
-    let out = normalize_payload(&registry, Some(&custom), br#"{"t":1700000000}"#, &Limits::default());
+    let out = normalize_payload(
+        &registry,
+        Some(&custom),
+        br#"{"t":1700000000}"#,
+        &Limits::default(),
+    );
     assert_eq!(out.events[0].dataset(), "myapp.logs");
 }

@@ -29,7 +29,9 @@ fn time(v: &Value, path: &[&str]) -> Option<Value> {
 /// The `remoteIpDetails` of the finding's action, whatever its type.
 fn remote_ip(f: &Value) -> Option<Value> {
     let action = at(f, &["service", "action"])?.as_object()?;
-    action.values().find_map(|a| text(a, &["remoteIpDetails", "ipAddressV4"]))
+    action
+        .values()
+        .find_map(|a| text(a, &["remoteIpDetails", "ipAddressV4"]))
 }
 
 #[test]
@@ -59,7 +61,10 @@ fn sample_findings_map_field_by_field() {
             check("event.end", time(&f, &["service", "eventLastSeen"]));
             check("event.kind", Some(Value::from("alert")));
             check("event.id", text(&f, &["id"]));
-            check("event.action", text(&f, &["service", "action", "actionType"]));
+            check(
+                "event.action",
+                text(&f, &["service", "action", "actionType"]),
+            );
             check("rule.name", text(&f, &["type"]));
             check("message", text(&f, &["description"]));
             check("aws.guardduty.title", text(&f, &["title"]));
@@ -67,15 +72,37 @@ fn sample_findings_map_field_by_field() {
             check("cloud.account.id", text(&f, &["accountId"]));
             check("cloud.region", text(&f, &["region"]));
             check("cloud.provider", Some(Value::from("aws")));
-            check("aws.guardduty.resource.type", text(&f, &["resource", "resourceType"]));
+            check(
+                "aws.guardduty.resource.type",
+                text(&f, &["resource", "resourceType"]),
+            );
             let sev = f["severity"].as_f64().unwrap();
-            assert_eq!(field(ev, "event.severity").and_then(|v| v.as_f64()), Some(sev), "{id}");
-            let label = if sev < 4.0 { "Low" } else if sev < 7.0 { "Medium" } else { "High" };
+            assert_eq!(
+                field(ev, "event.severity").and_then(|v| v.as_f64()),
+                Some(sev),
+                "{id}"
+            );
+            let label = if sev < 4.0 {
+                "Low"
+            } else if sev < 7.0 {
+                "Medium"
+            } else {
+                "High"
+            };
             check("aws.guardduty.severity_label", Some(Value::from(label)));
             check("source.ip", remote_ip(&f));
-            check("cloud.instance.id", text(&f, &["resource", "instanceDetails", "instanceId"]));
-            check("cloud.machine.type", text(&f, &["resource", "instanceDetails", "instanceType"]));
-            check("dns.question.name", text(&f, &["service", "action", "dnsRequestAction", "domain"]));
+            check(
+                "cloud.instance.id",
+                text(&f, &["resource", "instanceDetails", "instanceId"]),
+            );
+            check(
+                "cloud.machine.type",
+                text(&f, &["resource", "instanceDetails", "instanceType"]),
+            );
+            check(
+                "dns.question.name",
+                text(&f, &["service", "action", "dnsRequestAction", "domain"]),
+            );
             check(
                 "orchestrator.cluster.name",
                 text(&f, &["resource", "eksClusterDetails", "name"]),
@@ -87,14 +114,26 @@ fn sample_findings_map_field_by_field() {
             check("user.name", user);
             check(
                 "url.original",
-                text(&f, &["service", "action", "kubernetesApiCallAction", "requestUri"]),
+                text(
+                    &f,
+                    &["service", "action", "kubernetesApiCallAction", "requestUri"],
+                ),
             );
-            check("process.name", text(&f, &["service", "runtimeDetails", "process", "name"]));
+            check(
+                "process.name",
+                text(&f, &["service", "runtimeDetails", "process", "name"]),
+            );
             check(
                 "process.executable",
-                text(&f, &["service", "runtimeDetails", "process", "executablePath"]),
+                text(
+                    &f,
+                    &["service", "runtimeDetails", "process", "executablePath"],
+                ),
             );
-            check("aws.guardduty.sample", at(&f, &["service", "additionalInfo", "sample"]).cloned());
+            check(
+                "aws.guardduty.sample",
+                at(&f, &["service", "additionalInfo", "sample"]).cloned(),
+            );
         }
     }
 }

@@ -65,11 +65,22 @@ fn matches_elastic_expected_documents() {
     // Line 4 is a GKE event in GCP AuditLog form: gcp.audit's business.
     for (i, (line, doc)) in raw.iter().zip(&expected).enumerate().take(3) {
         let out = normalize_bytes(Some(DATASET), line.as_bytes());
-        assert!(out.rejected.is_empty(), "line {}: {:?}", i + 1, out.rejected);
+        assert!(
+            out.rejected.is_empty(),
+            "line {}: {:?}",
+            i + 1,
+            out.rejected
+        );
         assert_eq!(out.events.len(), 1);
         let event = &out.events[0];
         assert_eq!(&event.original, line);
-        assert_ecs_fields(&format!("test-audit.log line {}", i + 1), doc, event, COMPARED, EXTRA_OK);
+        assert_ecs_fields(
+            &format!("test-audit.log line {}", i + 1),
+            doc,
+            event,
+            COMPARED,
+            EXTRA_OK,
+        );
         let src: Value = serde_json::from_str(line).unwrap();
         let received = src["requestReceivedTimestamp"].as_str().unwrap();
         assert_eq!(event.timestamp, Timestamp::parse_rfc3339(received).unwrap());
@@ -99,14 +110,29 @@ fn aks_wrapped_event_is_unwrapped() {
     let s = |v: &Value| Some(v.clone());
     assert_eq!(field(e, "user.name"), s(&log["user"]["username"]));
     assert_eq!(field(e, "event.action"), s(&log["verb"]));
-    assert_eq!(field(e, "orchestrator.resource.type"), s(&log["objectRef"]["resource"]));
-    assert_eq!(field(e, "orchestrator.resource.name"), s(&log["objectRef"]["name"]));
-    assert_eq!(field(e, "orchestrator.namespace"), s(&log["objectRef"]["namespace"]));
-    assert_eq!(field(e, "kubernetes.audit.objectRef.uid"), s(&log["objectRef"]["uid"]));
+    assert_eq!(
+        field(e, "orchestrator.resource.type"),
+        s(&log["objectRef"]["resource"])
+    );
+    assert_eq!(
+        field(e, "orchestrator.resource.name"),
+        s(&log["objectRef"]["name"])
+    );
+    assert_eq!(
+        field(e, "orchestrator.namespace"),
+        s(&log["objectRef"]["namespace"])
+    );
+    assert_eq!(
+        field(e, "kubernetes.audit.objectRef.uid"),
+        s(&log["objectRef"]["uid"])
+    );
     assert_eq!(field(e, "source.ip"), s(&log["sourceIPs"][0]));
     assert_eq!(field(e, "azure.category"), s(&src["category"]));
     assert_eq!(field(e, "azure.resource.id"), s(&src["resourceId"]));
-    assert_eq!(field(e, "orchestrator.cluster.name"), Some(Value::from("TEST-AKS")));
+    assert_eq!(
+        field(e, "orchestrator.cluster.name"),
+        Some(Value::from("TEST-AKS"))
+    );
     assert_eq!(field(e, "cloud.provider"), Some(Value::from("azure")));
     let received = log["requestReceivedTimestamp"].as_str().unwrap();
     assert_eq!(e.timestamp, Timestamp::parse_rfc3339(received).unwrap());
@@ -118,7 +144,10 @@ fn aks_wrapped_event_is_unwrapped() {
     let out = normalize_bytes(Some(DATASET), text.as_bytes());
     assert!(out.rejected.is_empty(), "{:?}", out.rejected);
     assert_eq!(out.events[0].original, text);
-    assert_eq!(field(&out.events[0], "user.name"), s(&log["user"]["username"]));
+    assert_eq!(
+        field(&out.events[0], "user.name"),
+        s(&log["user"]["username"])
+    );
 }
 
 fn trace_files() -> Vec<(String, Vec<u8>)> {
@@ -168,18 +197,33 @@ fn every_falco_trace_file_normalizes() {
         assert_eq!(out.events.len(), src.len(), "{name}");
         for (e, s) in out.events.iter().zip(&src) {
             let label = format!("{name} {}", s["auditID"]);
-            assert_eq!(field(e, "user.name").as_ref(), s["user"].get("username"), "{label}");
+            assert_eq!(
+                field(e, "user.name").as_ref(),
+                s["user"].get("username"),
+                "{label}"
+            );
             assert_eq!(field(e, "event.action").as_ref(), s.get("verb"), "{label}");
-            assert_eq!(field(e, "kubernetes.audit.stage").as_ref(), s.get("stage"), "{label}");
+            assert_eq!(
+                field(e, "kubernetes.audit.stage").as_ref(),
+                s.get("stage"),
+                "{label}"
+            );
             assert_eq!(
                 field(e, "orchestrator.resource.type").as_ref(),
                 s["objectRef"].get("resource"),
                 "{label}"
             );
-            assert!(field(e, "user.name").is_some() && field(e, "event.action").is_some(), "{label}");
+            assert!(
+                field(e, "user.name").is_some() && field(e, "event.action").is_some(),
+                "{label}"
+            );
             assert!(field(e, "orchestrator.resource.type").is_some(), "{label}");
             let received = s["requestReceivedTimestamp"].as_str().unwrap();
-            assert_eq!(e.timestamp, Timestamp::parse_rfc3339(received).unwrap(), "{label}");
+            assert_eq!(
+                e.timestamp,
+                Timestamp::parse_rfc3339(received).unwrap(),
+                "{label}"
+            );
             if let Some(obj) = s.get("requestObject") {
                 let kept = field(e, "kubernetes.audit.requestObject").unwrap();
                 let reparsed: Value = serde_json::from_str(kept.as_str().unwrap()).unwrap();
@@ -200,8 +244,14 @@ fn trace_files_spot_checks() {
     };
     // A `kubectl exec` is a ResponseStarted event with code 101.
     let exec = get("exec_pod.json");
-    assert_eq!(field(&exec[0], "kubernetes.audit.stage"), Some("ResponseStarted".into()));
-    assert_eq!(field(&exec[0], "orchestrator.resource.subtype"), Some("exec".into()));
+    assert_eq!(
+        field(&exec[0], "kubernetes.audit.stage"),
+        Some("ResponseStarted".into())
+    );
+    assert_eq!(
+        field(&exec[0], "orchestrator.resource.subtype"),
+        Some("exec".into())
+    );
     assert_eq!(field(&exec[0], "event.outcome"), Some("success".into()));
     assert_eq!(field(&exec[0], "user.name"), Some("minikube-user".into()));
     // v1beta1 with a service account actor; source IP `::1`.
@@ -210,13 +260,25 @@ fn trace_files_spot_checks() {
         field(&pod[0], "user.name"),
         Some("system:serviceaccount:kube-system:replicaset-controller".into())
     );
-    assert_eq!(field(&pod[0], "orchestrator.api_version"), Some("audit.k8s.io/v1beta1".into()));
+    assert_eq!(
+        field(&pod[0], "orchestrator.api_version"),
+        Some("audit.k8s.io/v1beta1".into())
+    );
     assert_eq!(field(&pod[0], "source.ip"), Some("::1".into()));
-    assert_eq!(field(&pod[0], "event.type"), Some(serde_json::json!(["creation"])));
+    assert_eq!(
+        field(&pod[0], "event.type"),
+        Some(serde_json::json!(["creation"]))
+    );
     // Anonymous access.
     let anon = get("anonymous_creates_namespace_foo.json");
-    assert_eq!(field(&anon[0], "user.name"), Some("system:anonymous".into()));
-    assert_eq!(field(&anon[0], "orchestrator.resource.type"), Some("namespaces".into()));
+    assert_eq!(
+        field(&anon[0], "user.name"),
+        Some("system:anonymous".into())
+    );
+    assert_eq!(
+        field(&anon[0], "orchestrator.resource.type"),
+        Some("namespaces".into())
+    );
     assert_eq!(get("create_configmap_sensitive_values.json").len(), 6);
 }
 
@@ -230,7 +292,10 @@ fn an_event_list_of_trace_events_keeps_each_item_and_isolates_a_bad_one() {
         .collect();
     assert!(items.len() >= 2);
     let mut all: Vec<String> = items.clone();
-    all.insert(1, r#"{"kind":"Event","auditID":"bad","verb":"get"}"#.to_owned());
+    all.insert(
+        1,
+        r#"{"kind":"Event","auditID":"bad","verb":"get"}"#.to_owned(),
+    );
     let body = format!(
         "{{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[\n{}\n]}}",
         all.join(",\n")
@@ -243,35 +308,9 @@ fn an_event_list_of_trace_events_keeps_each_item_and_isolates_a_bad_one() {
     }
     assert_eq!(out.rejected.len(), 1);
     assert_eq!(out.rejected[0].item, Some(1));
-    assert_eq!(out.rejected[0].error, NormalizeError::MissingField("requestReceivedTimestamp"));
-    assert_eq!(out.accepted, 1);
-}
-
-/// Throughput of parse + normalize on the trace files (run with
-/// `cargo test --release -p vigie-normalize --test it -- --ignored --nocapture throughput`).
-#[test]
-#[ignore = "a measurement, not a check"]
-fn k8s_audit_throughput() {
-    let lines: Vec<String> = trace_files()
-        .iter()
-        .flat_map(|(_, b)| source_events(b))
-        .filter(|v| v.get("auditID").is_some())
-        .map(|v| v.to_string())
-        .collect();
-    let mut body = String::new();
-    while body.len() < 64 * 1024 * 1024 {
-        for l in &lines {
-            body.push_str(l);
-            body.push('\n');
-        }
-    }
-    let start = std::time::Instant::now();
-    let out = normalize_bytes(Some(DATASET), body.as_bytes());
-    let secs = start.elapsed().as_secs_f64();
-    assert!(out.rejected.is_empty());
-    println!(
-        "k8s audit: {} events, {:.1} MB/s",
-        out.events.len(),
-        body.len() as f64 / secs / 1e6
+    assert_eq!(
+        out.rejected[0].error,
+        NormalizeError::MissingField("requestReceivedTimestamp")
     );
+    assert_eq!(out.accepted, 1);
 }

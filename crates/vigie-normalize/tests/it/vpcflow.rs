@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use crate::common::{assert_ecs_fields, expected_docs, field, flatten, normalize_bytes, normalize_clean, read};
+use crate::common::{
+    assert_ecs_fields, expected_docs, field, flatten, normalize_bytes, normalize_clean, read,
+};
 
 const DATASET: &str = "aws.vpcflow";
 const V5: &str = "elastic/aws/vpcflow/test-v5-all-fields.log";
@@ -61,9 +63,16 @@ const COMPARED: &[&str] = &[
 /// (not computed by vigie), pipeline metadata, and `event.type` (checked
 /// separately: vigie adds `allowed`/`denied` to Elastic's `connection`).
 fn not_compared(f: &str) -> bool {
-    ["source.geo.", "source.as.", "destination.geo.", "destination.as.", "ecs.", "tags"]
-        .iter()
-        .any(|p| f.starts_with(p))
+    [
+        "source.geo.",
+        "source.as.",
+        "destination.geo.",
+        "destination.as.",
+        "ecs.",
+        "tags",
+    ]
+    .iter()
+    .any(|p| f.starts_with(p))
         || matches!(f, "network.community_id" | "event.type")
 }
 
@@ -78,16 +87,35 @@ fn check_v5(label: &str, ev: &vigie_event::Event, exp: &Value) {
     // Elastic's event.type is `connection`; vigie adds the verdict.
     let types = field(ev, "event.type").unwrap();
     for t in exp["event"]["type"].as_array().unwrap() {
-        assert!(types.as_array().unwrap().contains(t), "{label}: {t} missing from {types}");
+        assert!(
+            types.as_array().unwrap().contains(t),
+            "{label}: {t} missing from {types}"
+        );
     }
-    let verdict = if exp["event"]["outcome"] == "failure" { "denied" } else { "allowed" };
-    assert!(types.as_array().unwrap().contains(&Value::from(verdict)), "{label}");
+    let verdict = if exp["event"]["outcome"] == "failure" {
+        "denied"
+    } else {
+        "allowed"
+    };
+    assert!(
+        types.as_array().unwrap().contains(&Value::from(verdict)),
+        "{label}"
+    );
     // The fields ECS has a place for are also kept under aws.vpcflow.*.
     let line = exp["event"]["original"].as_str().unwrap();
     let tokens: Vec<&str> = line.split(' ').collect();
-    assert_eq!(field(ev, "aws.vpcflow.region"), Some(Value::from(tokens[21])));
-    assert_eq!(field(ev, "aws.vpcflow.az_id"), Some(Value::from(tokens[22])));
-    assert_eq!(field(ev, "aws.vpcflow.flow_direction"), Some(Value::from(tokens[27])));
+    assert_eq!(
+        field(ev, "aws.vpcflow.region"),
+        Some(Value::from(tokens[21]))
+    );
+    assert_eq!(
+        field(ev, "aws.vpcflow.az_id"),
+        Some(Value::from(tokens[22]))
+    );
+    assert_eq!(
+        field(ev, "aws.vpcflow.flow_direction"),
+        Some(Value::from(tokens[27]))
+    );
 }
 
 #[test]
@@ -105,11 +133,35 @@ fn v5_all_fields_matches_elastic_expected_document() {
 
 /// The v5 field names in AWS's order (the order of the headerless sample).
 const V5_FIELDS: [&str; 29] = [
-    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
-    "protocol", "packets", "bytes", "start", "end", "action", "log-status", "vpc-id",
-    "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr", "region",
-    "az-id", "sublocation-type", "sublocation-id", "pkt-src-aws-service",
-    "pkt-dst-aws-service", "flow-direction", "traffic-path",
+    "version",
+    "account-id",
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log-status",
+    "vpc-id",
+    "subnet-id",
+    "instance-id",
+    "tcp-flags",
+    "type",
+    "pkt-srcaddr",
+    "pkt-dstaddr",
+    "region",
+    "az-id",
+    "sublocation-type",
+    "sublocation-id",
+    "pkt-src-aws-service",
+    "pkt-dst-aws-service",
+    "flow-direction",
+    "traffic-path",
 ];
 
 #[test]
@@ -154,7 +206,10 @@ fn nodata_and_skipdata_records_are_kept() {
         assert!(out.rejected.is_empty(), "{:?}", out.rejected);
         let ev = &out.events[0];
         assert_eq!(field(ev, "event.outcome"), Some(Value::from("unknown")));
-        assert_eq!(field(ev, "aws.vpcflow.log_status"), Some(Value::from(status)));
+        assert_eq!(
+            field(ev, "aws.vpcflow.log_status"),
+            Some(Value::from(status))
+        );
         for absent in ["source.ip", "destination.ip", "related.ip", "network.bytes"] {
             assert_eq!(field(ev, absent), None, "{status}: {absent}");
         }

@@ -7,20 +7,47 @@ fn normalize_prints_one_ndjson_event_per_record_from_plain_and_gzip_files() {
     let path = fixture("elastic/aws/cloudtrail/test-console-login-json.log");
     let raw = std::fs::read(&path).unwrap();
     let n = raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
-    let out = vigie(&["normalize", "--dataset", "aws.cloudtrail", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let docs: Vec<_> = String::from_utf8(out.stdout).unwrap().lines().map(json).collect();
+    let out = vigie(&[
+        "normalize",
+        "--dataset",
+        "aws.cloudtrail",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Vec<_> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(json)
+        .collect();
     assert_eq!(docs.len(), n);
-    assert!(docs.iter().all(|d| d["event"]["dataset"] == "aws.cloudtrail"));
+    assert!(docs
+        .iter()
+        .all(|d| d["event"]["dataset"] == "aws.cloudtrail"));
 
     let dir = scratch("cli-gz");
     let gz = dir.join("trail.json.gz");
     std::fs::write(&gz, gzip(&raw)).unwrap();
     let out = vigie(&["normalize", gz.to_str().unwrap()]);
-    assert!(out.status.success(), "auto-detected gzip input: {}", String::from_utf8_lossy(&out.stderr));
-    let docs: Vec<_> = String::from_utf8(out.stdout).unwrap().lines().map(json).collect();
+    assert!(
+        out.status.success(),
+        "auto-detected gzip input: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Vec<_> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(json)
+        .collect();
     assert_eq!(docs.len(), n);
-    assert!(docs.iter().all(|d| d["event"]["dataset"] == "aws.cloudtrail"), "detected as CloudTrail");
+    assert!(
+        docs.iter()
+            .all(|d| d["event"]["dataset"] == "aws.cloudtrail"),
+        "detected as CloudTrail"
+    );
 }
 
 #[test]
@@ -48,12 +75,23 @@ fn normalize_exits_2_with_a_clear_message_on_unreadable_input() {
 fn normalize_exits_1_and_names_each_rejected_record() {
     let dir = scratch("cli-rejects");
     let f = dir.join("mixed.ndjson");
-    std::fs::write(&f, "{\"message\":\"ok\"}\n{\"message\":\n{\"message\":\"ok\"}\n").unwrap();
+    std::fs::write(
+        &f,
+        "{\"message\":\"ok\"}\n{\"message\":\n{\"message\":\"ok\"}\n",
+    )
+    .unwrap();
     let out = vigie(&["normalize", "--dataset", "json", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2, "good records still printed");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        2,
+        "good records still printed"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("mixed.ndjson: record 1 (line 2): invalid JSON"), "{err}");
+    assert!(
+        err.contains("mixed.ndjson: record 1 (line 2): invalid JSON"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -68,20 +106,39 @@ fn config_check_reports_every_error_at_once_with_lines() {
     let out = vigie(&["config", "check", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    for needle in [":2:3: server.listn", ":4:19: ingest.max_body_bytes", ":5:14: ingest.max_depth", ":7:11: log.format"] {
+    for needle in [
+        ":2:3: server.listn",
+        ":4:19: ingest.max_body_bytes",
+        ":5:14: ingest.max_depth",
+        ":7:11: log.format",
+    ] {
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
     }
 
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/vigie.example.yaml");
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/vigie.example.yaml");
     let out = vigie(&["config", "check", example.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn datasets_lists_every_builtin_format() {
     let out = vigie(&["datasets"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    for d in ["aws.cloudtrail", "aws.vpcflow", "gcp.audit", "azure.signinlogs", "kubernetes.audit", "falco.alerts", "gatekeeper.audit", "json"] {
+    for d in [
+        "aws.cloudtrail",
+        "aws.vpcflow",
+        "gcp.audit",
+        "azure.signinlogs",
+        "kubernetes.audit",
+        "falco.alerts",
+        "gatekeeper.audit",
+        "json",
+    ] {
         assert!(text.lines().any(|l| l == d), "{d} missing from:\n{text}");
     }
 }

@@ -24,14 +24,19 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// A fresh directory under the target dir.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{name}-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("e2e-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A running `vigie serve`.
@@ -47,6 +52,11 @@ impl Server {
     /// Starts vigie with its data under `dir` and an optional config file
     /// text; waits until `/-/ready` answers.
     pub fn start(dir: &Path, config: Option<&str>) -> Server {
+        Self::start_with_env(dir, config, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables.
+    pub fn start_with_env(dir: &Path, config: Option<&str>, env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let log = dir.join(format!("vigie-{port}.log"));
@@ -60,6 +70,9 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         if let Some(text) = config {
             let path = dir.join("vigie.yaml");
             std::fs::write(&path, text).unwrap();
@@ -78,7 +91,11 @@ impl Server {
             if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("vigie exited early ({status}):\n{}", server.log_text());
             }
-            assert!(Instant::now() < deadline, "vigie not ready in 30 s:\n{}", server.log_text());
+            assert!(
+                Instant::now() < deadline,
+                "vigie not ready in 30 s:\n{}",
+                server.log_text()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server.token = first_token(&server.log_text()).unwrap_or_default();
@@ -100,7 +117,11 @@ impl Server {
     /// Sends SIGTERM and waits for the exit (at most 60 s).
     pub fn terminate(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
-        let ok = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+        let ok = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
         assert!(ok.success());
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -109,7 +130,10 @@ impl Server {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("vigie did not stop within 60 s of SIGTERM:\n{}", self.log_text());
+                panic!(
+                    "vigie did not stop within 60 s of SIGTERM:\n{}",
+                    self.log_text()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -158,7 +182,11 @@ pub fn first_token(log: &str) -> Option<String> {
 pub fn raw_get(addr: &str, path: &str) -> Option<u16> {
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
     buf.split_whitespace().nth(1)?.parse().ok()
@@ -171,7 +199,11 @@ pub fn curl(args: &[&str]) -> (u16, String) {
         .args(args)
         .output()
         .expect("curl is installed (the test script installs it)");
-    assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "curl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let (body, code) = text.rsplit_once('\n').unwrap();
     (code.trim().parse().unwrap(), body.to_owned())

@@ -26,11 +26,26 @@ fn sigterm_during_ingest_keeps_every_acknowledged_event() {
                 let mut acked = 0u64;
                 for _ in 0..200 {
                     let out = std::process::Command::new("curl")
-                        .args(["-s", "-o", "-", "-w", "\n%{http_code}", "-H", &auth, "-H", "Content-Type: application/x-ndjson", "--data-binary", &arg, &url])
+                        .args([
+                            "-s",
+                            "-o",
+                            "-",
+                            "-w",
+                            "\n%{http_code}",
+                            "-H",
+                            &auth,
+                            "-H",
+                            "Content-Type: application/x-ndjson",
+                            "--data-binary",
+                            &arg,
+                            &url,
+                        ])
                         .output()
                         .unwrap();
                     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-                    let Some((body, code)) = text.rsplit_once('\n') else { break };
+                    let Some((body, code)) = text.rsplit_once('\n') else {
+                        break;
+                    };
                     match code.trim() {
                         "200" => acked += json(body)["events"].as_u64().unwrap(),
                         "429" => continue,
@@ -45,7 +60,11 @@ fn sigterm_during_ingest_keeps_every_acknowledged_event() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let (_, text) = curl(&["-H", &auth, &server.url("/metrics")]);
-        let accepted = crate::harness::metric(&text, r#"vigie_ingest_records_total{dataset="json",outcome="accepted"}"#).unwrap_or(0.0);
+        let accepted = crate::harness::metric(
+            &text,
+            r#"vigie_ingest_records_total{dataset="json",outcome="accepted"}"#,
+        )
+        .unwrap_or(0.0);
         if accepted >= 20_000.0 || std::time::Instant::now() > deadline {
             break;
         }
@@ -54,7 +73,14 @@ fn sigterm_during_ingest_keeps_every_acknowledged_event() {
     let status = server.terminate();
     let acked: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
     assert_eq!(status.code(), Some(0), "{}", server.log_text());
-    assert!(acked >= 20_000, "load was running when SIGTERM arrived ({acked})");
+    assert!(
+        acked >= 20_000,
+        "load was running when SIGTERM arrived ({acked})"
+    );
     let spooled = server.spooled();
-    assert_eq!(spooled.len() as u64, acked, "every acknowledged event is in the spool, none twice");
+    assert_eq!(
+        spooled.len() as u64,
+        acked,
+        "every acknowledged event is in the spool, none twice"
+    );
 }

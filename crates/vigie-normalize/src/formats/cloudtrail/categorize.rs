@@ -28,25 +28,54 @@ pub fn categorize(event_name: &str) -> Option<(&'static [&'static str], &'static
         "ConsoleLogin" | "AssumeRole" => (AUTHENTICATION, INFO),
         "CreateBucket" => (FILE, CREATION),
         "DeleteBucket" => (FILE, DELETION),
-        "AddUserToGroup" | "AttachGroupPolicy" | "DeleteGroupPolicy" | "DetachGroupPolicy"
-        | "PutGroupPolicy" | "RemoveUserFromGroup" | "UpdateGroup" => (IAM, GROUP_CHANGE),
+        "AddUserToGroup"
+        | "AttachGroupPolicy"
+        | "DeleteGroupPolicy"
+        | "DetachGroupPolicy"
+        | "PutGroupPolicy"
+        | "RemoveUserFromGroup"
+        | "UpdateGroup" => (IAM, GROUP_CHANGE),
         "CreateGroup" => (IAM, GROUP_CREATION),
         "DeleteGroup" => (IAM, GROUP_DELETION),
-        "GetGroup" | "GetGroupPolicy" | "ListAttachedGroupPolicies" | "ListGroupPolicies"
+        "GetGroup"
+        | "GetGroupPolicy"
+        | "ListAttachedGroupPolicies"
+        | "ListGroupPolicies"
         | "ListGroups" => (IAM, GROUP_INFO),
-        "AttachUserPolicy" | "ChangePassword" | "CreateAccessKey" | "CreateVirtualMFADevice"
-        | "DeactivateMFADevice" | "DeleteAccessKey" | "DeleteSSHPublicKey"
-        | "DeleteUserPermissionsBoundary" | "DeleteUserPolicy" | "DeleteVirtualMFADevice"
-        | "DetachUserPolicy" | "EnableMFADevice" | "PutUserPermissionsBoundary"
-        | "PutUserPolicy" | "TagUser" | "UntagUser" | "UpdateAccessKey" | "UpdateLoginProfile"
-        | "UpdateSSHPublicKey" | "UpdateUser" => (IAM, USER_CHANGE),
+        "AttachUserPolicy"
+        | "ChangePassword"
+        | "CreateAccessKey"
+        | "CreateVirtualMFADevice"
+        | "DeactivateMFADevice"
+        | "DeleteAccessKey"
+        | "DeleteSSHPublicKey"
+        | "DeleteUserPermissionsBoundary"
+        | "DeleteUserPolicy"
+        | "DeleteVirtualMFADevice"
+        | "DetachUserPolicy"
+        | "EnableMFADevice"
+        | "PutUserPermissionsBoundary"
+        | "PutUserPolicy"
+        | "TagUser"
+        | "UntagUser"
+        | "UpdateAccessKey"
+        | "UpdateLoginProfile"
+        | "UpdateSSHPublicKey"
+        | "UpdateUser" => (IAM, USER_CHANGE),
         "CreateUser" => (IAM, USER_CREATION),
         "DeleteUser" => (IAM, USER_DELETION),
-        "GetUser" | "GetUserPolicy" | "ListAttachedUserPolicies" | "ListGroupsForUser"
-        | "ListUserPolicies" | "ListUsers" | "ListUserTags" => (IAM, USER_INFO),
+        "GetUser"
+        | "GetUserPolicy"
+        | "ListAttachedUserPolicies"
+        | "ListGroupsForUser"
+        | "ListUserPolicies"
+        | "ListUsers"
+        | "ListUserTags" => (IAM, USER_INFO),
         "CreateKeyPair" => (IAM, ADMIN_CREATION),
-        "SetDefaultPolicyVersion" | "SetSecurityTokenServicePreferences"
-        | "UpdateAccountPasswordPolicy" | "UpdateRole" => (IAM, ADMIN_CHANGE),
+        "SetDefaultPolicyVersion"
+        | "SetSecurityTokenServicePreferences"
+        | "UpdateAccountPasswordPolicy"
+        | "UpdateRole" => (IAM, ADMIN_CHANGE),
         _ => return None,
     };
     Some(pair)

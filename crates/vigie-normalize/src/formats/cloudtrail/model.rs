@@ -287,3 +287,15 @@ pub struct LogEvent<'a> {
     #[serde(default, borrow)]
     pub message: Text<'a>,
 }
+
+/// The keys of `requestParameters` that map to ECS fields (IAM calls).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestNames<'a> {
+    #[serde(default, borrow)]
+    pub user_name: Text<'a>,
+    #[serde(default, borrow)]
+    pub new_user_name: Text<'a>,
+    #[serde(default, borrow)]
+    pub group_name: Text<'a>,
+}

@@ -39,7 +39,7 @@ fn get<'e>(ev: &'e Event, key: &str) -> Option<&'e Value> {
     ev.fields.get(key)
 }
 
-const API_CALL: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA1","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","accessKeyId":"AKIA1","userName":"bob"},"eventTime":"2023-05-01T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.0","requestParameters":{"userName":"mallory","tags":[]},"responseElements":{"user":{"userName":"mallory","userId":"AIDA2","arn":"arn:aws:iam::111122223333:user/mallory"}},"requestID":"r-1","eventID":"e-1","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","tlsDetails":{"tlsVersion":"TLSv1.2","cipherSuite":"ECDHE-RSA-AES128-GCM-SHA256","clientProvidedHostHeader":"iam.amazonaws.com"}}"#;
+const API_CALL: &str = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDA1","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","accessKeyId":"AKIA1","userName":"bob"},"eventTime":"2023-05-01T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.0","requestParameters":{"userName":"mallory","tags":[]},"responseElements":{"user":{"userName":"mallory","userId":"AIDA2","arn":"arn:aws:iam::111122223333:user/mallory","tags":null}},"requestID":"r-1","eventID":"e-1","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","tlsDetails":{"tlsVersion":"TLSv1.2","cipherSuite":"ECDHE-RSA-AES128-GCM-SHA256","clientProvidedHostHeader":"iam.amazonaws.com"}}"#;
 
 #[test]
 fn maps_an_api_call() {
@@ -59,38 +59,69 @@ fn maps_an_api_call() {
     assert_eq!(s(ecs::TLS_VERSION), Some("1.2"));
     assert_eq!(s(ecs::TLS_VERSION_PROTOCOL), Some("tls"));
     assert_eq!(get(&ev, ecs::EVENT_CATEGORY), Some(&json!(["iam"])));
-    assert_eq!(get(&ev, ecs::EVENT_TYPE), Some(&json!(["user", "creation"])));
-    assert_eq!(get(&ev, ecs::RELATED_USER), Some(&json!(["bob", "mallory"])));
+    assert_eq!(
+        get(&ev, ecs::EVENT_TYPE),
+        Some(&json!(["user", "creation"]))
+    );
+    assert_eq!(
+        get(&ev, ecs::RELATED_USER),
+        Some(&json!(["bob", "mallory"]))
+    );
     assert_eq!(get(&ev, "aws.cloudtrail.read_only"), Some(&json!(false)));
-    assert_eq!(get(&ev, "aws.cloudtrail.management_event"), Some(&json!(true)));
-    // The string copy is the raw JSON; the flattened copy drops empty values.
+    assert_eq!(
+        get(&ev, "aws.cloudtrail.management_event"),
+        Some(&json!(true))
+    );
+    // requestParameters is kept as its JSON text only; the response also
+    // has a flattened copy, without its empty values.
     assert_eq!(
         s("aws.cloudtrail.request_parameters"),
         Some(r#"{"userName":"mallory","tags":[]}"#)
     );
     assert_eq!(
         get(&ev, "aws.cloudtrail.flattened.request_parameters"),
-        Some(&json!({"userName": "mallory"}))
+        None
+    );
+    assert_eq!(
+        get(&ev, "aws.cloudtrail.flattened.response_elements"),
+        Some(
+            &json!({"user": {"userName": "mallory", "userId": "AIDA2", "arn": "arn:aws:iam::111122223333:user/mallory"}})
+        )
     );
 }
 
 #[test]
 fn error_code_means_failure_and_console_login_uses_its_response() {
-    let failed = API_CALL.replace(r#""requestID""#, r#""errorCode":"AccessDenied","requestID""#);
+    let failed = API_CALL.replace(
+        r#""requestID""#,
+        r#""errorCode":"AccessDenied","requestID""#,
+    );
     let ev = one(&failed);
     assert_eq!(get(&ev, ecs::EVENT_OUTCOME), Some(&json!("failure")));
-    assert_eq!(get(&ev, "aws.cloudtrail.error_code"), Some(&json!("AccessDenied")));
+    assert_eq!(
+        get(&ev, "aws.cloudtrail.error_code"),
+        Some(&json!("AccessDenied"))
+    );
 
     let login = r#"{"eventVersion":"1.05","eventTime":"2014-07-16T15:49:27Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","errorMessage":"Failed authentication","responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"Yes","MobileVersion":"No"}}"#;
     let ev = one(login);
     assert_eq!(get(&ev, ecs::EVENT_OUTCOME), Some(&json!("success")));
-    assert_eq!(get(&ev, ecs::EVENT_CATEGORY), Some(&json!(["authentication"])));
     assert_eq!(
-        get(&ev, "aws.cloudtrail.console_login.additional_eventdata.mfa_used"),
+        get(&ev, ecs::EVENT_CATEGORY),
+        Some(&json!(["authentication"]))
+    );
+    assert_eq!(
+        get(
+            &ev,
+            "aws.cloudtrail.console_login.additional_eventdata.mfa_used"
+        ),
         Some(&json!(true))
     );
     assert_eq!(
-        get(&ev, "aws.cloudtrail.console_login.additional_eventdata.mobile_version"),
+        get(
+            &ev,
+            "aws.cloudtrail.console_login.additional_eventdata.mobile_version"
+        ),
         Some(&json!(false))
     );
 }
@@ -99,8 +130,14 @@ fn error_code_means_failure_and_console_login_uses_its_response() {
 fn service_name_source_is_an_address_not_an_ip() {
     let rec = API_CALL.replace("198.51.100.7", "ec2.amazonaws.com");
     let ev = one(&rec);
-    assert_eq!(get(&ev, ecs::SOURCE_ADDRESS), Some(&json!("ec2.amazonaws.com")));
-    assert_eq!(get(&ev, ecs::SOURCE_DOMAIN), Some(&json!("ec2.amazonaws.com")));
+    assert_eq!(
+        get(&ev, ecs::SOURCE_ADDRESS),
+        Some(&json!("ec2.amazonaws.com"))
+    );
+    assert_eq!(
+        get(&ev, ecs::SOURCE_DOMAIN),
+        Some(&json!("ec2.amazonaws.com"))
+    );
     assert_eq!(get(&ev, ecs::SOURCE_IP), None);
     assert_eq!(get(&ev, ecs::RELATED_IP), None);
 
@@ -119,7 +156,10 @@ fn records_wrapper_keeps_each_original_and_rejects_bad_items_alone() {
     assert!(r.events.iter().all(|e| e.original == API_CALL));
     let items: Vec<usize> = r.item_errors.iter().map(|(i, _)| *i).collect();
     assert_eq!(items, [1, 3]);
-    assert!(matches!(r.item_errors[1].1, NormalizeError::WrongFormat { .. }));
+    assert!(matches!(
+        r.item_errors[1].1,
+        NormalizeError::WrongFormat { .. }
+    ));
 
     let empty = run(r#"{"Records":[]}"#);
     assert!(empty.events.is_empty() && empty.skipped.is_some());
@@ -166,18 +206,29 @@ fn logstash_timestamp_is_the_fallback_time() {
     let ev = one(rec);
     assert_eq!(ev.timestamp.to_rfc3339(), "2020-09-14T00:44:23.000Z");
     let missing = run(r#"{"eventVersion":"1.05","eventName":"X"}"#);
-    assert_eq!(missing.result, Err(NormalizeError::MissingField("eventTime")));
+    assert_eq!(
+        missing.result,
+        Err(NormalizeError::MissingField("eventTime"))
+    );
     let bad = run(r#"{"eventVersion":"1.05","eventName":"X","eventTime":"yesterday"}"#);
-    assert!(matches!(bad.result, Err(NormalizeError::InvalidField { ref field, .. }) if field == "eventTime"));
+    assert!(
+        matches!(bad.result, Err(NormalizeError::InvalidField { ref field, .. }) if field == "eventTime")
+    );
 }
 
 #[test]
 fn odd_scalar_types_do_not_cost_the_record() {
     let rec = r#"{"eventVersion":1.05,"eventTime":"2023-05-01T10:00:00Z","eventName":{"nested":true},"eventSource":"x.amazonaws.com","readOnly":"true","userIdentity":{"type":"Root","accountId":111122223333}}"#;
     let ev = one(rec);
-    assert_eq!(get(&ev, "aws.cloudtrail.event_version"), Some(&json!("1.05")));
+    assert_eq!(
+        get(&ev, "aws.cloudtrail.event_version"),
+        Some(&json!("1.05"))
+    );
     assert_eq!(get(&ev, ecs::EVENT_ACTION), None);
-    assert_eq!(get(&ev, ecs::CLOUD_ACCOUNT_ID), Some(&json!("111122223333")));
+    assert_eq!(
+        get(&ev, ecs::CLOUD_ACCOUNT_ID),
+        Some(&json!("111122223333"))
+    );
     assert_eq!(get(&ev, "aws.cloudtrail.read_only"), Some(&json!(true)));
 }
 
@@ -185,7 +236,8 @@ fn odd_scalar_types_do_not_cost_the_record() {
 fn sniff_is_specific() {
     assert!(CloudTrail.sniff(API_CALL));
     assert!(CloudTrail.sniff(&format!("{{\"Records\":[{API_CALL}]}}")));
-    assert!(!CloudTrail.sniff(r#"{"schemaVersion":"2.0","arn":"arn:aws:guardduty:us-east-1:1:detector/x"}"#));
+    assert!(!CloudTrail
+        .sniff(r#"{"schemaVersion":"2.0","arn":"arn:aws:guardduty:us-east-1:1:detector/x"}"#));
     assert!(!CloudTrail.sniff(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1"}"#));
     assert!(!CloudTrail.sniff("2 123 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK"));
     assert!(!CloudTrail.sniff(r#"{"eventVersion":"1"}"#));

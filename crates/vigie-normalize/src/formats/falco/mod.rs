@@ -75,11 +75,19 @@ pub fn severity(priority: &str) -> Option<u8> {
 /// The MITRE ATT&CK tactics of Falco's `mitre_*` tags: (tag, id, name).
 const TACTICS: &[(&str, &str, &str)] = &[
     ("mitre_reconnaissance", "TA0043", "Reconnaissance"),
-    ("mitre_resource_development", "TA0042", "Resource Development"),
+    (
+        "mitre_resource_development",
+        "TA0042",
+        "Resource Development",
+    ),
     ("mitre_initial_access", "TA0001", "Initial Access"),
     ("mitre_execution", "TA0002", "Execution"),
     ("mitre_persistence", "TA0003", "Persistence"),
-    ("mitre_privilege_escalation", "TA0004", "Privilege Escalation"),
+    (
+        "mitre_privilege_escalation",
+        "TA0004",
+        "Privilege Escalation",
+    ),
     ("mitre_defense_evasion", "TA0005", "Defense Evasion"),
     ("mitre_credential_access", "TA0006", "Credential Access"),
     ("mitre_discovery", "TA0007", "Discovery"),
@@ -93,7 +101,8 @@ const TACTICS: &[(&str, &str, &str)] = &[
 /// `T1234` or `T1234.567` (any case of the `T`).
 fn technique(tag: &str) -> Option<(&str, Option<&str>)> {
     let b = tag.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     if !matches!(b.first(), Some(b'T' | b't')) || !digits(1..5) {
         return None;
     }
@@ -110,17 +119,22 @@ fn map_tags(f: &mut Fields, tags: &[Text<'_>]) {
         if let Some((tech, sub)) = technique(tag) {
             f.push_unique(ecs::THREAT_TECHNIQUE_ID, tech.to_ascii_uppercase());
             if let Some(sub) = sub {
-                f.push_unique("threat.technique.subtechnique.id", sub.to_ascii_uppercase());
+                f.push_unique(
+                    ecs::THREAT_TECHNIQUE_SUBTECHNIQUE_ID,
+                    sub.to_ascii_uppercase(),
+                );
             }
             threat = true;
-        } else if let Some((_, id, name)) = TACTICS.iter().find(|(t, _, _)| tag.eq_ignore_ascii_case(t)) {
+        } else if let Some((_, id, name)) =
+            TACTICS.iter().find(|(t, _, _)| tag.eq_ignore_ascii_case(t))
+        {
             f.push_unique(ecs::THREAT_TACTIC_NAME, *name);
-            f.push_unique("threat.tactic.id", *id);
+            f.push_unique(ecs::THREAT_TACTIC_ID, *id);
             threat = true;
         }
     }
     if threat {
-        f.set("threat.framework", "MITRE ATT&CK");
+        f.set(ecs::THREAT_FRAMEWORK, "MITRE ATT&CK");
     }
     f.set(
         "falco.tags",
@@ -177,9 +191,9 @@ fn map_output_fields(f: &mut Fields, m: &Map<String, Value>) {
     set_text(f, ecs::PROCESS_COMMAND_LINE, m, "proc.cmdline");
     set_text(f, ecs::PROCESS_EXECUTABLE, m, "proc.exepath");
     set_text(f, ecs::PROCESS_PARENT_NAME, m, "proc.pname");
-    set_text(f, "process.parent.command_line", m, "proc.pcmdline");
-    set_text(f, "process.parent.executable", m, "proc.pexepath");
-    set_text(f, "process.working_directory", m, "proc.cwd");
+    set_text(f, ecs::PROCESS_PARENT_COMMAND_LINE, m, "proc.pcmdline");
+    set_text(f, ecs::PROCESS_PARENT_EXECUTABLE, m, "proc.pexepath");
+    set_text(f, ecs::PROCESS_WORKING_DIRECTORY, m, "proc.cwd");
     if let Some(pid) = int(m, "proc.pid") {
         f.set(ecs::PROCESS_PID, pid);
     }
@@ -201,7 +215,12 @@ fn map_output_fields(f: &mut Fields, m: &Map<String, Value>) {
     // Container and Kubernetes.
     set_text(f, ecs::CONTAINER_ID, m, "container.id");
     set_text(f, ecs::CONTAINER_NAME, m, "container.name");
-    set_text(f, ecs::CONTAINER_IMAGE_NAME, m, "container.image.repository");
+    set_text(
+        f,
+        ecs::CONTAINER_IMAGE_NAME,
+        m,
+        "container.image.repository",
+    );
     set_text(f, ecs::CONTAINER_IMAGE_TAG, m, "container.image.tag");
     if f.get(ecs::CONTAINER_IMAGE_NAME).is_none() {
         set_text(f, ecs::CONTAINER_IMAGE_NAME, m, "container.image");
@@ -216,7 +235,12 @@ fn map_output_fields(f: &mut Fields, m: &Map<String, Value>) {
     }
     set_text(f, ecs::ORCHESTRATOR_NAMESPACE, m, "ka.target.namespace");
     set_text(f, ecs::ORCHESTRATOR_RESOURCE_TYPE, m, "ka.target.resource");
-    set_text(f, ecs::ORCHESTRATOR_RESOURCE_SUBTYPE, m, "ka.target.subresource");
+    set_text(
+        f,
+        ecs::ORCHESTRATOR_RESOURCE_SUBTYPE,
+        m,
+        "ka.target.subresource",
+    );
     set_text(f, ecs::ORCHESTRATOR_RESOURCE_NAME, m, "ka.target.name");
     set_text(f, ecs::USER_AGENT_ORIGINAL, m, "ka.useragent");
     if f.iter().any(|(k, _)| k.starts_with("orchestrator.")) {
@@ -276,14 +300,14 @@ fn map_output_fields(f: &mut Fields, m: &Map<String, Value>) {
 /// `@timestamp`: `time`, else the `evt.time` nanoseconds output field.
 fn timestamp(alert: &Alert<'_>) -> Result<Timestamp, NormalizeError> {
     if let Some(t) = alert.time.as_ref().filter(|t| !t.is_empty()) {
-        return Timestamp::parse_rfc3339(t).map_err(|e| NormalizeError::invalid("time", e.to_string()));
+        return Timestamp::parse_rfc3339(t)
+            .map_err(|e| NormalizeError::invalid("time", e.to_string()));
     }
     let evt_time = alert.output_fields.as_ref().and_then(|m| m.get("evt.time"));
     match evt_time {
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .map(Timestamp::from_nanos)
-            .ok_or_else(|| NormalizeError::invalid("output_fields.evt.time", "expected integer nanoseconds")),
+        Some(Value::Number(n)) => n.as_i64().map(Timestamp::from_nanos).ok_or_else(|| {
+            NormalizeError::invalid("output_fields.evt.time", "expected integer nanoseconds")
+        }),
         Some(_) => Err(NormalizeError::invalid(
             "output_fields.evt.time",
             "expected integer nanoseconds",
@@ -301,7 +325,10 @@ fn build(alert: &Alert<'_>, record: &str) -> Result<Event, NormalizeError> {
     let mut event = Event::new(DATASET, timestamp(alert)?, record);
     let f = &mut event.fields;
     f.set(ecs::EVENT_KIND, ecs::kind::ALERT);
-    f.set(ecs::EVENT_CATEGORY, Value::Array(vec!["intrusion_detection".into()]));
+    f.set(
+        ecs::EVENT_CATEGORY,
+        Value::Array(vec!["intrusion_detection".into()]),
+    );
     f.set(ecs::EVENT_TYPE, Value::Array(vec!["info".into()]));
     f.set(ecs::RULE_NAME, rule.as_str());
     let s = |t: &Option<Text<'_>>| t.as_ref().map(|t| t.to_string()).filter(|t| !t.is_empty());

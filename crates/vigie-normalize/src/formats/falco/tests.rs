@@ -47,7 +47,10 @@ fn maps_a_syscall_alert() {
     assert_eq!(get(&e, "event.id"), Some(json!("u-1")));
     assert_eq!(get(&e, "event.severity"), Some(json!(2)));
     assert_eq!(get(&e, "log.level"), Some(json!("critical")));
-    assert_eq!(get(&e, "rule.name"), Some(json!("Terminal shell in container")));
+    assert_eq!(
+        get(&e, "rule.name"),
+        Some(json!("Terminal shell in container"))
+    );
     assert_eq!(get(&e, "host.name"), Some(json!("node-1")));
     assert_eq!(get(&e, "process.name"), Some(json!("bash")));
     assert_eq!(get(&e, "process.pid"), Some(json!(4242)));
@@ -64,13 +67,22 @@ fn maps_a_syscall_alert() {
     assert_eq!(get(&e, "destination.port"), Some(json!(443)));
     assert_eq!(get(&e, "source.ip"), None);
     assert_eq!(get(&e, "event.action"), Some(json!("execve")));
-    assert_eq!(get(&e, "threat.technique.id"), Some(json!(["T1059", "T1552"])));
-    assert_eq!(get(&e, "threat.technique.subtechnique.id"), Some(json!(["T1552.001"])));
+    assert_eq!(
+        get(&e, "threat.technique.id"),
+        Some(json!(["T1059", "T1552"]))
+    );
+    assert_eq!(
+        get(&e, "threat.technique.subtechnique.id"),
+        Some(json!(["T1552.001"]))
+    );
     assert_eq!(get(&e, "threat.tactic.name"), Some(json!(["Execution"])));
     assert_eq!(get(&e, "threat.tactic.id"), Some(json!(["TA0002"])));
     let evt_time = get(&e, "falco.output_fields.evt.time").unwrap();
     assert_eq!(evt_time.as_u64(), Some(1_706_933_106_123_456_789));
-    assert_eq!(get(&e, "falco.output_fields.proc.aname[2]"), Some(json!("containerd")));
+    assert_eq!(
+        get(&e, "falco.output_fields.proc.aname[2]"),
+        Some(json!("containerd"))
+    );
     assert_eq!(get(&e, "falco.output_fields.fd.cip"), None);
     assert_eq!(get(&e, "falco.output_fields.proc.tty"), None);
 }
@@ -88,7 +100,10 @@ fn maps_a_k8s_audit_alert() {
     let e = one(&rec);
     assert_eq!(get(&e, "user.name"), Some(json!("minikube-user")));
     assert_eq!(get(&e, "event.action"), Some(json!("create")));
-    assert_eq!(get(&e, "orchestrator.resource.type"), Some(json!("clusterrolebindings")));
+    assert_eq!(
+        get(&e, "orchestrator.resource.type"),
+        Some(json!("clusterrolebindings"))
+    );
     assert_eq!(get(&e, "orchestrator.resource.name"), Some(json!("crb")));
     assert_eq!(get(&e, "source.ip"), Some(json!("192.168.99.1")));
     assert_eq!(get(&e, "event.severity"), Some(json!(4)));
@@ -96,9 +111,12 @@ fn maps_a_k8s_audit_alert() {
 
 #[test]
 fn time_falls_back_to_evt_time_and_rule_is_required() {
-    let e = one(r#"{"rule":"r","priority":"Debug","output":"o","output_fields":{"evt.time":1507591916746609046}}"#);
+    let e = one(
+        r#"{"rule":"r","priority":"Debug","output":"o","output_fields":{"evt.time":1507591916746609046}}"#,
+    );
     assert_eq!(e.timestamp.as_nanos(), 1_507_591_916_746_609_046);
-    let err = run(r#"{"priority":"Debug","output":"o","time":"2024-01-01T00:00:00Z"}"#).unwrap_err();
+    let err =
+        run(r#"{"priority":"Debug","output":"o","time":"2024-01-01T00:00:00Z"}"#).unwrap_err();
     assert_eq!(err, NormalizeError::MissingField("rule"));
     let err = run(r#"{"rule":"r","output":"o","priority":"Debug"}"#).unwrap_err();
     assert_eq!(err, NormalizeError::MissingField("time"));
@@ -108,7 +126,16 @@ fn time_falls_back_to_evt_time_and_rule_is_required() {
 
 #[test]
 fn priorities_follow_syslog_numbering() {
-    let names = ["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"];
+    let names = [
+        "Emergency",
+        "Alert",
+        "Critical",
+        "Error",
+        "Warning",
+        "Notice",
+        "Informational",
+        "Debug",
+    ];
     for (i, p) in names.iter().enumerate() {
         assert_eq!(severity(p), Some(i as u8));
         assert_eq!(severity(&p.to_uppercase()), Some(i as u8));
@@ -121,12 +148,29 @@ fn priorities_follow_syslog_numbering() {
 fn technique_tags() {
     assert_eq!(technique("T1059"), Some(("T1059", None)));
     assert_eq!(technique("T1059.004"), Some(("T1059", Some("T1059.004"))));
-    for no in ["T105", "T10599", "T1059.04", "TA0002", "x1059", "T1059x004", ""] {
+    for no in [
+        "T105",
+        "T10599",
+        "T1059.04",
+        "TA0002",
+        "x1059",
+        "T1059x004",
+        "",
+    ] {
         assert_eq!(technique(no), None, "{no}");
     }
 }
 
-const PRIORITIES: &[&str] = &["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"];
+const PRIORITIES: &[&str] = &[
+    "Emergency",
+    "Alert",
+    "Critical",
+    "Error",
+    "Warning",
+    "Notice",
+    "Informational",
+    "Debug",
+];
 
 proptest! {
     #[test]

@@ -57,19 +57,51 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("event_type", "eventType", "gatekeeper.event_type"),
     ("process", "", "gatekeeper.process"),
     ("constraint_group", "group", "gatekeeper.constraint.group"),
-    ("constraint_api_version", "version", "gatekeeper.constraint.api_version"),
+    (
+        "constraint_api_version",
+        "version",
+        "gatekeeper.constraint.api_version",
+    ),
     ("constraint_kind", "kind", "gatekeeper.constraint.kind"),
     ("constraint_name", "name", "gatekeeper.constraint.name"),
-    ("constraint_namespace", "namespace", "gatekeeper.constraint.namespace"),
-    ("constraint_action", "enforcementAction", "gatekeeper.constraint.action"),
+    (
+        "constraint_namespace",
+        "namespace",
+        "gatekeeper.constraint.namespace",
+    ),
+    (
+        "constraint_action",
+        "enforcementAction",
+        "gatekeeper.constraint.action",
+    ),
     ("constraint_status", "", "gatekeeper.constraint.status"),
-    ("resource_group", "resourceGroup", "gatekeeper.resource.group"),
-    ("resource_api_version", "resourceAPIVersion", "gatekeeper.resource.api_version"),
+    (
+        "resource_group",
+        "resourceGroup",
+        "gatekeeper.resource.group",
+    ),
+    (
+        "resource_api_version",
+        "resourceAPIVersion",
+        "gatekeeper.resource.api_version",
+    ),
     ("resource_kind", "resourceKind", "gatekeeper.resource.kind"),
-    ("resource_namespace", "resourceNamespace", "gatekeeper.resource.namespace"),
+    (
+        "resource_namespace",
+        "resourceNamespace",
+        "gatekeeper.resource.namespace",
+    ),
     ("resource_name", "resourceName", "gatekeeper.resource.name"),
-    ("resource_source_type", "", "gatekeeper.resource.source_type"),
-    ("request_username", "requestUsername", "gatekeeper.request.username"),
+    (
+        "resource_source_type",
+        "",
+        "gatekeeper.resource.source_type",
+    ),
+    (
+        "request_username",
+        "requestUsername",
+        "gatekeeper.request.username",
+    ),
     ("", "requestUserUID", "gatekeeper.request.uid"),
     ("", "operation", "gatekeeper.request.operation"),
     ("", "requestResource", "gatekeeper.request.resource"),
@@ -79,9 +111,21 @@ const STRINGS: &[(&str, &str, &str)] = &[
 
 /// Structured values kept whole: (log key, export key, `gatekeeper.*`).
 const VALUES: &[(&str, &str, &str)] = &[
-    ("constraint_enforcement_actions", "enforcementActions", "gatekeeper.constraint.enforcement_actions"),
-    ("constraint_annotations", "constraintAnnotations", "gatekeeper.constraint.annotations"),
-    ("resource_labels", "resourceLabels", "gatekeeper.resource.labels"),
+    (
+        "constraint_enforcement_actions",
+        "enforcementActions",
+        "gatekeeper.constraint.enforcement_actions",
+    ),
+    (
+        "constraint_annotations",
+        "constraintAnnotations",
+        "gatekeeper.constraint.annotations",
+    ),
+    (
+        "resource_labels",
+        "resourceLabels",
+        "gatekeeper.resource.labels",
+    ),
     ("details", "details", "gatekeeper.details"),
     ("", "requestUserGroups", "gatekeeper.request.groups"),
     ("", "dryRun", "gatekeeper.request.dry_run"),
@@ -163,9 +207,16 @@ fn build(v: &View<'_>, record: &str) -> Result<Event, NormalizeError> {
     let is_violation = event_type.is_some_and(|t| t.starts_with("violation"));
     f.set(
         ecs::EVENT_KIND,
-        if is_violation { ecs::kind::ALERT } else { ecs::kind::EVENT },
+        if is_violation {
+            ecs::kind::ALERT
+        } else {
+            ecs::kind::EVENT
+        },
     );
-    f.set(ecs::EVENT_CATEGORY, Value::Array(vec!["configuration".into()]));
+    f.set(
+        ecs::EVENT_CATEGORY,
+        Value::Array(vec!["configuration".into()]),
+    );
     f.set(ecs::EVENT_TYPE, Value::Array(vec!["info".into()]));
     let action = v.str("constraint_action", "enforcementAction");
     f.set_str(ecs::EVENT_ACTION, action.or(event_type));
@@ -188,8 +239,14 @@ fn build(v: &View<'_>, record: &str) -> Result<Event, NormalizeError> {
         f.set(ecs::ORCHESTRATOR_TYPE, "kubernetes");
     }
     f.set_str(ecs::ORCHESTRATOR_RESOURCE_TYPE, r_kind);
-    f.set_str(ecs::ORCHESTRATOR_RESOURCE_NAME, v.str("resource_name", "resourceName"));
-    f.set_str(ecs::ORCHESTRATOR_NAMESPACE, v.str("resource_namespace", "resourceNamespace"));
+    f.set_str(
+        ecs::ORCHESTRATOR_RESOURCE_NAME,
+        v.str("resource_name", "resourceName"),
+    );
+    f.set_str(
+        ecs::ORCHESTRATOR_NAMESPACE,
+        v.str("resource_namespace", "resourceNamespace"),
+    );
     let version = v.str("resource_api_version", "resourceAPIVersion");
     let api_version = match (v.str("resource_group", "resourceGroup"), version) {
         (Some(g), Some(ver)) => Some(format!("{g}/{ver}")),
@@ -231,7 +288,8 @@ pub(crate) fn sniff(record: &str) -> bool {
     let has = |n: &str| memchr::memmem::find(record.as_bytes(), n.as_bytes()).is_some();
     has("\"audit_id\"")
         || (has("\"event_type\"") && has("\"constraint_kind\""))
-        || (has("\"enforcementAction\"") && (has("\"constraintAnnotations\"") || has("\"resourceKind\"")))
+        || (has("\"enforcementAction\"")
+            && (has("\"constraintAnnotations\"") || has("\"resourceKind\"")))
         || (has("\"eventType\"") && has("\"violation_a"))
 }
 
@@ -267,8 +325,9 @@ impl Normalizer for Gatekeeper {
         } else {
             return Err(NormalizeError::WrongFormat {
                 dataset: DATASET,
-                reason: "neither an audit log line (`event_type`) nor an export message (`eventType`)"
-                    .into(),
+                reason:
+                    "neither an audit log line (`event_type`) nor an export message (`eventType`)"
+                        .into(),
             });
         };
         out.push(build(&View { obj, form }, record)?);

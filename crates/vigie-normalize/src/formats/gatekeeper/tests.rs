@@ -54,13 +54,28 @@ fn maps_an_audit_violation_log_line() {
     assert_eq!(get(&e, "event.action"), Some(json!("deny")));
     assert_eq!(get(&e, "rule.name"), Some(json!("must-have-limits")));
     assert_eq!(get(&e, "rule.category"), Some(json!("K8sContainerLimits")));
-    assert_eq!(get(&e, "rule.id"), Some(json!("K8sContainerLimits/must-have-limits")));
-    assert_eq!(get(&e, "orchestrator.resource.type"), Some(json!("Deployment")));
+    assert_eq!(
+        get(&e, "rule.id"),
+        Some(json!("K8sContainerLimits/must-have-limits"))
+    );
+    assert_eq!(
+        get(&e, "orchestrator.resource.type"),
+        Some(json!("Deployment"))
+    );
     assert_eq!(get(&e, "orchestrator.resource.name"), Some(json!("dns")));
-    assert_eq!(get(&e, "orchestrator.namespace"), Some(json!("kube-system")));
+    assert_eq!(
+        get(&e, "orchestrator.namespace"),
+        Some(json!("kube-system"))
+    );
     assert_eq!(get(&e, "orchestrator.api_version"), Some(json!("apps/v1")));
-    assert_eq!(get(&e, "gatekeeper.audit_id"), Some(json!("2021-09-29T04:17:47Z")));
-    assert_eq!(get(&e, "gatekeeper.resource.labels"), Some(json!({"env": "prod"})));
+    assert_eq!(
+        get(&e, "gatekeeper.audit_id"),
+        Some(json!("2021-09-29T04:17:47Z"))
+    );
+    assert_eq!(
+        get(&e, "gatekeeper.resource.labels"),
+        Some(json!({"env": "prod"}))
+    );
     assert_eq!(get(&e, "gatekeeper.constraint.enforcement_actions"), None);
     assert_eq!(get(&e, "gatekeeper.constraint.namespace"), None);
     assert_eq!(get(&e, "log.level"), Some(json!("info")));
@@ -70,46 +85,77 @@ fn maps_an_audit_violation_log_line() {
 
 #[test]
 fn audit_run_markers_are_plain_events() {
-    let started = one(r#"{"level":"info","ts":1632889067.0,"msg":"auditing constraints and violations","process":"audit","audit_id":"2021-09-29T04:17:47Z","event_type":"audit_started"}"#);
+    let started = one(
+        r#"{"level":"info","ts":1632889067.0,"msg":"auditing constraints and violations","process":"audit","audit_id":"2021-09-29T04:17:47Z","event_type":"audit_started"}"#,
+    );
     assert_eq!(get(&started, "event.kind"), Some(json!("event")));
     assert_eq!(get(&started, "event.action"), Some(json!("audit_started")));
-    let audited = one(r#"{"level":"info","ts":"1632889070","process":"audit","audit_id":"x","event_type":"constraint_audited","constraint_kind":"K","constraint_name":"n","constraint_action":"warn","constraint_violations":"3"}"#);
-    assert_eq!(get(&audited, "gatekeeper.constraint.violations"), Some(json!(3)));
+    let audited = one(
+        r#"{"level":"info","ts":"1632889070","process":"audit","audit_id":"x","event_type":"constraint_audited","constraint_kind":"K","constraint_name":"n","constraint_action":"warn","constraint_violations":"3"}"#,
+    );
+    assert_eq!(
+        get(&audited, "gatekeeper.constraint.violations"),
+        Some(json!(3))
+    );
     assert_eq!(get(&audited, "event.action"), Some(json!("warn")));
     assert_eq!(audited.timestamp.to_rfc3339(), "2021-09-29T04:17:50.000Z");
 }
 
 #[test]
 fn export_messages_use_the_admission_time_or_the_audit_id() {
-    let audit = one(r#"{"id":"2023-07-18T21:21:52Z","details":{"missing_labels":["test"]},"eventType":"violation_audited","group":"constraints.gatekeeper.sh","version":"v1beta1","kind":"K8sRequiredLabels","name":"pod-must-have-test","message":"you must provide labels","enforcementAction":"deny","resourceAPIVersion":"v1","resourceKind":"Pod","resourceNamespace":"nginx","resourceName":"web"}"#);
+    let audit = one(
+        r#"{"id":"2023-07-18T21:21:52Z","details":{"missing_labels":["test"]},"eventType":"violation_audited","group":"constraints.gatekeeper.sh","version":"v1beta1","kind":"K8sRequiredLabels","name":"pod-must-have-test","message":"you must provide labels","enforcementAction":"deny","resourceAPIVersion":"v1","resourceKind":"Pod","resourceNamespace":"nginx","resourceName":"web"}"#,
+    );
     assert_eq!(audit.timestamp.to_rfc3339(), "2023-07-18T21:21:52.000Z");
     assert_eq!(get(&audit, TIMESTAMP_SOURCE), Some(json!("audit_id")));
-    assert_eq!(get(&audit, "rule.id"), Some(json!("K8sRequiredLabels/pod-must-have-test")));
+    assert_eq!(
+        get(&audit, "rule.id"),
+        Some(json!("K8sRequiredLabels/pod-must-have-test"))
+    );
     assert_eq!(get(&audit, "orchestrator.api_version"), Some(json!("v1")));
-    assert_eq!(get(&audit, "gatekeeper.details"), Some(json!({"missing_labels": ["test"]})));
-    assert_eq!(get(&audit, "gatekeeper.audit_id"), Some(json!("2023-07-18T21:21:52Z")));
+    assert_eq!(
+        get(&audit, "gatekeeper.details"),
+        Some(json!({"missing_labels": ["test"]}))
+    );
+    assert_eq!(
+        get(&audit, "gatekeeper.audit_id"),
+        Some(json!("2023-07-18T21:21:52Z"))
+    );
 
-    let admission = one(r#"{"eventType":"violation_admission","kind":"K8sRequiredLabels","name":"n","enforcementAction":"deny","resourceKind":"Pod","resourceName":"p","timestamp":"2025-01-02T03:04:05Z","operation":"CREATE","requestUsername":"alice","requestUserUID":"u1","requestUserGroups":["dev"],"dryRun":false}"#);
+    let admission = one(
+        r#"{"eventType":"violation_admission","kind":"K8sRequiredLabels","name":"n","enforcementAction":"deny","resourceKind":"Pod","resourceName":"p","timestamp":"2025-01-02T03:04:05Z","operation":"CREATE","requestUsername":"alice","requestUserUID":"u1","requestUserGroups":["dev"],"dryRun":false}"#,
+    );
     assert_eq!(admission.timestamp.to_rfc3339(), "2025-01-02T03:04:05.000Z");
     assert_eq!(get(&admission, TIMESTAMP_SOURCE), None);
     assert_eq!(get(&admission, "user.name"), Some(json!("alice")));
     assert_eq!(get(&admission, "user.id"), Some(json!("u1")));
-    assert_eq!(get(&admission, "gatekeeper.request.operation"), Some(json!("CREATE")));
-    assert_eq!(get(&admission, "gatekeeper.request.dry_run"), Some(json!(false)));
+    assert_eq!(
+        get(&admission, "gatekeeper.request.operation"),
+        Some(json!("CREATE"))
+    );
+    assert_eq!(
+        get(&admission, "gatekeeper.request.dry_run"),
+        Some(json!(false))
+    );
     assert_eq!(get(&admission, "event.kind"), Some(json!("alert")));
 
-    let timeless = one(r#"{"eventType":"violation_audited","kind":"K","name":"n","enforcementAction":"dryrun"}"#);
+    let timeless = one(
+        r#"{"eventType":"violation_audited","kind":"K","name":"n","enforcementAction":"dryrun"}"#,
+    );
     assert_eq!(get(&timeless, TIMESTAMP_SOURCE), Some(json!("ingest")));
 }
 
 #[test]
 fn ordinary_log_lines_are_skipped_and_others_rejected() {
-    let r = run(r#"{"level":"info","ts":1632889070.1,"logger":"controller","msg":"starting workers"}"#);
+    let r =
+        run(r#"{"level":"info","ts":1632889070.1,"logger":"controller","msg":"starting workers"}"#);
     assert!(r.result.is_ok() && r.events.is_empty());
     assert!(r.skipped.is_some());
     let err = run(r#"{"foo":"bar"}"#).result.unwrap_err();
     assert!(matches!(err, NormalizeError::WrongFormat { .. }), "{err:?}");
-    let err = run(r#"{"event_type":"violation_audited","ts":"later"}"#).result.unwrap_err();
+    let err = run(r#"{"event_type":"violation_audited","ts":"later"}"#)
+        .result
+        .unwrap_err();
     assert!(err.to_string().contains("`ts`"), "{err}");
     let err = run("[1]").result.unwrap_err();
     assert!(matches!(err, NormalizeError::WrongFormat { .. }), "{err:?}");
@@ -118,7 +164,9 @@ fn ordinary_log_lines_are_skipped_and_others_rejected() {
 #[test]
 fn sniff_needs_gatekeeper_keys() {
     assert!(sniff(r#"{"audit_id":"x"}"#));
-    assert!(sniff(r#"{"enforcementAction":"deny","resourceKind":"Pod"}"#));
+    assert!(sniff(
+        r#"{"enforcementAction":"deny","resourceKind":"Pod"}"#
+    ));
     assert!(sniff(r#"{"eventType":"violation_admission"}"#));
     assert!(!sniff(r#"{"level":"info","msg":"hello"}"#));
 }

@@ -43,7 +43,10 @@ impl Default for GenericJson {
     fn default() -> Self {
         Self::new(
             DATASET,
-            DEFAULT_TIMESTAMP_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
+            DEFAULT_TIMESTAMP_FIELDS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         )
     }
 }
@@ -70,10 +73,11 @@ pub fn lookup<'v>(obj: &'v Map<String, Value>, path: &str) -> Option<&'v Value> 
     if let Some(v) = obj.get(path) {
         return Some(v);
     }
-    path.match_indices('.').find_map(|(i, _)| match obj.get(&path[..i]) {
-        Some(Value::Object(inner)) => lookup(inner, &path[i + 1..]),
-        _ => None,
-    })
+    path.match_indices('.')
+        .find_map(|(i, _)| match obj.get(&path[..i]) {
+            Some(Value::Object(inner)) => lookup(inner, &path[i + 1..]),
+            _ => None,
+        })
 }
 
 /// How many epoch units a second has, judged by the magnitude of the
@@ -97,13 +101,20 @@ fn parse_epoch_text(s: &str) -> Option<Timestamp> {
         None => (false, s),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let int = int.trim_start_matches('0');
     let shift = unit_digits(int.len());
     let (secs, sub) = int.split_at(int.len() - shift);
-    let text = format!("{}{}.{sub}{frac}", if neg { "-" } else { "" }, if secs.is_empty() { "0" } else { secs });
+    let text = format!(
+        "{}{}.{sub}{frac}",
+        if neg { "-" } else { "" },
+        if secs.is_empty() { "0" } else { secs }
+    );
     Timestamp::parse_epoch_decimal(&text).ok()
 }
 
@@ -112,7 +123,9 @@ fn parse_epoch_text(s: &str) -> Option<Timestamp> {
 /// string (the unit is chosen by magnitude, see `unit_digits`).
 pub fn parse_time_value(v: &Value) -> Option<Timestamp> {
     match v {
-        Value::String(s) => Timestamp::parse_rfc3339(s).ok().or_else(|| parse_epoch_text(s)),
+        Value::String(s) => Timestamp::parse_rfc3339(s)
+            .ok()
+            .or_else(|| parse_epoch_text(s)),
         Value::Number(n) => {
             let text = n.to_string();
             parse_epoch_text(&text).or_else(|| {

@@ -27,19 +27,46 @@ fn time_values_in_every_spelling() {
     let t = Some("2021-09-29T04:17:50.307540200Z".to_owned());
     assert_eq!(ts(json!("2021-09-29T04:17:50.3075402Z")), t);
     // f64 numbers: exact to the float's precision (a few hundred ns).
-    for v in [json!(1632889070.3075402), json!(1632889070307.5402), json!(1.6328890703075402e12)] {
+    for v in [
+        json!(1632889070.3075402),
+        json!(1632889070307.5402),
+        json!(1.6328890703075402e12),
+    ] {
         let got = parse_time_value(&v).unwrap().as_nanos();
-        assert!((got - 1_632_889_070_307_540_200).abs() < 1_000, "{v}: {got}");
+        assert!(
+            (got - 1_632_889_070_307_540_200).abs() < 1_000,
+            "{v}: {got}"
+        );
     }
-    assert_eq!(ts(json!(1.6e17)).as_deref(), Some("1975-01-26T20:26:40.000Z"));
+    assert_eq!(
+        ts(json!(1.6e17)).as_deref(),
+        Some("1975-01-26T20:26:40.000Z")
+    );
     assert_eq!(ts(json!(1e21)), None); // beyond year 2262
     assert_eq!(ts(json!("1632889070.3075402")), t);
     assert_eq!(ts(json!(1632889070307540200u64)), t);
-    assert_eq!(ts(json!(1632889070307540u64)).as_deref(), Some("2021-09-29T04:17:50.307540Z"));
-    assert_eq!(ts(json!(1632889070)).as_deref(), Some("2021-09-29T04:17:50.000Z"));
-    assert_eq!(ts(json!("1632889070307")).as_deref(), Some("2021-09-29T04:17:50.307Z"));
+    assert_eq!(
+        ts(json!(1632889070307540u64)).as_deref(),
+        Some("2021-09-29T04:17:50.307540Z")
+    );
+    assert_eq!(
+        ts(json!(1632889070)).as_deref(),
+        Some("2021-09-29T04:17:50.000Z")
+    );
+    assert_eq!(
+        ts(json!("1632889070307")).as_deref(),
+        Some("2021-09-29T04:17:50.307Z")
+    );
     assert_eq!(ts(json!(0)).as_deref(), Some("1970-01-01T00:00:00.000Z"));
-    for bad in [json!("soon"), json!(""), json!(true), json!(null), json!({"a": 1}), json!("1e5"), json!("99999999999999999999999999")] {
+    for bad in [
+        json!("soon"),
+        json!(""),
+        json!(true),
+        json!(null),
+        json!({"a": 1}),
+        json!("1e5"),
+        json!("99999999999999999999999999"),
+    ] {
         assert_eq!(ts(bad.clone()), None, "{bad}");
     }
 }
@@ -79,7 +106,10 @@ fn default_fields_and_ecs_copies() {
 #[test]
 fn the_first_parseable_field_wins_else_ingest_time() {
     let n = GenericJson::default();
-    let e = one(&n, r#"{"@timestamp":"garbage","time":"2024-01-01T00:00:00Z"}"#);
+    let e = one(
+        &n,
+        r#"{"@timestamp":"garbage","time":"2024-01-01T00:00:00Z"}"#,
+    );
     assert_eq!(e.timestamp.to_rfc3339(), "2024-01-01T00:00:00.000Z");
     let before = Timestamp::now();
     let e = one(&n, r#"{"a":1}"#);
@@ -92,7 +122,10 @@ fn configured_dataset_and_dotted_timestamp_path() {
     let n = GenericJson::new("myapp", vec!["event.created".into()]);
     assert_eq!(n.dataset(), "myapp");
     assert_eq!(n.timestamp_fields(), ["event.created".to_owned()]);
-    let e = one(&n, r#"{"event":{"created":"2024-03-04T05:06:07+02:00"},"@timestamp":"2020-01-01T00:00:00Z"}"#);
+    let e = one(
+        &n,
+        r#"{"event":{"created":"2024-03-04T05:06:07+02:00"},"@timestamp":"2020-01-01T00:00:00Z"}"#,
+    );
     assert_eq!(e.timestamp.to_rfc3339(), "2024-03-04T03:06:07.000Z");
     assert_eq!(e.dataset(), "myapp");
 }
@@ -100,8 +133,14 @@ fn configured_dataset_and_dotted_timestamp_path() {
 #[test]
 fn non_objects_are_rejected_and_sniff_wants_an_object() {
     let n = GenericJson::default();
-    assert!(matches!(run(&n, "[1,2]").unwrap_err(), NormalizeError::WrongFormat { .. }));
-    assert!(matches!(run(&n, "{\"a\":").unwrap_err(), NormalizeError::Json { .. }));
+    assert!(matches!(
+        run(&n, "[1,2]").unwrap_err(),
+        NormalizeError::WrongFormat { .. }
+    ));
+    assert!(matches!(
+        run(&n, "{\"a\":").unwrap_err(),
+        NormalizeError::Json { .. }
+    ));
     assert!(n.sniff(" {\"a\":1} "));
     assert!(!n.sniff("[1]") && !n.sniff("plain text"));
 }

@@ -67,13 +67,6 @@ fn set_time(f: &mut Fields, key: &'static str, t: Option<Timestamp>) {
     }
 }
 
-/// Sets `key` unless it already has a value (the first source wins).
-fn set_first(f: &mut Fields, key: &'static str, value: Option<&str>) {
-    if f.get(key).is_none() {
-        f.set_str(key, value);
-    }
-}
-
 /// Builds the event of `finding`, whose verbatim text is `original`.
 pub fn to_event(finding: &Value, original: &str) -> Result<Event, NormalizeError> {
     if !finding.is_object() {
@@ -92,11 +85,15 @@ pub fn to_event(finding: &Value, original: &str) -> Result<Event, NormalizeError
     } else {
         return Err(NormalizeError::MissingField("updatedAt"));
     };
-    let ts = Timestamp::parse_rfc3339(text).map_err(|e| NormalizeError::invalid(field, e.to_string()))?;
+    let ts = Timestamp::parse_rfc3339(text)
+        .map_err(|e| NormalizeError::invalid(field, e.to_string()))?;
     let mut ev = Event::new(DATASET, ts, original);
     let f = &mut ev.fields;
     f.set(ecs::EVENT_KIND, ecs::kind::ALERT);
-    f.set(ecs::EVENT_CATEGORY, vec![Value::from("intrusion_detection")]);
+    f.set(
+        ecs::EVENT_CATEGORY,
+        vec![Value::from("intrusion_detection")],
+    );
     f.set(ecs::EVENT_TYPE, vec![Value::from("info")]);
     f.set(ecs::CLOUD_PROVIDER, "aws");
     f.set_str(ecs::EVENT_ID, str_at(finding, &["id"]));
@@ -104,8 +101,16 @@ pub fn to_event(finding: &Value, original: &str) -> Result<Event, NormalizeError
     f.set_str(ecs::CLOUD_REGION, str_at(finding, &["region"]));
     f.set_str(ecs::MESSAGE, str_at(finding, &["description"]));
     set_time(f, ecs::EVENT_CREATED, time_at(finding, &["createdAt"]));
-    set_time(f, ecs::EVENT_START, time_at(finding, &["service", "eventFirstSeen"]));
-    set_time(f, ecs::EVENT_END, time_at(finding, &["service", "eventLastSeen"]));
+    set_time(
+        f,
+        ecs::EVENT_START,
+        time_at(finding, &["service", "eventFirstSeen"]),
+    );
+    set_time(
+        f,
+        ecs::EVENT_END,
+        time_at(finding, &["service", "eventLastSeen"]),
+    );
     for (key, path) in [
         ("aws.guardduty.arn", "arn"),
         ("aws.guardduty.schema_version", "schemaVersion"),
@@ -135,16 +140,25 @@ pub fn to_event(finding: &Value, original: &str) -> Result<Event, NormalizeError
         service_fields(f, service);
     }
     if let Some(resource) = finding.get("resource") {
-        resource_fields(f, resource);
+        super::resource::resource_fields(f, resource);
     }
     Ok(ev)
 }
 
 fn service_fields(f: &mut Fields, s: &Value) {
     f.set_str(ecs::CLOUD_SERVICE_NAME, str_at(s, &["serviceName"]));
-    f.set_str("aws.guardduty.service.detector_id", str_at(s, &["detectorId"]));
-    f.set_str("aws.guardduty.service.resource_role", str_at(s, &["resourceRole"]));
-    f.set_str("aws.guardduty.service.feature_name", str_at(s, &["featureName"]));
+    f.set_str(
+        "aws.guardduty.service.detector_id",
+        str_at(s, &["detectorId"]),
+    );
+    f.set_str(
+        "aws.guardduty.service.resource_role",
+        str_at(s, &["resourceRole"]),
+    );
+    f.set_str(
+        "aws.guardduty.service.feature_name",
+        str_at(s, &["featureName"]),
+    );
     if let Some(n) = i64_at(s, &["count"]) {
         f.set("aws.guardduty.service.count", n);
     }
@@ -154,10 +168,20 @@ fn service_fields(f: &mut Fields, s: &Value) {
     if let Some(b) = at(s, &["additionalInfo", "sample"]).and_then(Value::as_bool) {
         f.set("aws.guardduty.sample", b);
     }
-    if let Some(details) = at(s, &["evidence", "threatIntelligenceDetails"]).and_then(Value::as_array) {
+    if let Some(details) =
+        at(s, &["evidence", "threatIntelligenceDetails"]).and_then(Value::as_array)
+    {
         for d in details {
-            f.push_unique("aws.guardduty.threat.list_name", str_at(d, &["threatListName"]));
-            for name in d.get("threatNames").and_then(Value::as_array).into_iter().flatten() {
+            f.push_unique(
+                "aws.guardduty.threat.list_name",
+                str_at(d, &["threatListName"]),
+            );
+            for name in d
+                .get("threatNames")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 f.push_unique("aws.guardduty.threat.names", name.as_str());
             }
         }
@@ -226,10 +250,17 @@ fn action_fields(f: &mut Fields, action: &Value) {
         "AWS_API_CALL" => {
             let a = at(action, &["awsApiCallAction"]).unwrap_or(&Value::Null);
             f.set_str("aws.guardduty.service.action.api", str_at(a, &["api"]));
-            f.set_str("aws.guardduty.service.action.service_name", str_at(a, &["serviceName"]));
-            f.set_str("aws.guardduty.service.action.caller_type", str_at(a, &["callerType"]));
+            f.set_str(
+                "aws.guardduty.service.action.service_name",
+                str_at(a, &["serviceName"]),
+            );
+            f.set_str(
+                "aws.guardduty.service.action.caller_type",
+                str_at(a, &["callerType"]),
+            );
             f.set_str(ecs::ERROR_CODE, str_at(a, &["errorCode"]));
-            let ua = str_at(a, &["userAgent", "fullUserAgent"]).or_else(|| str_at(a, &["userAgent"]));
+            let ua =
+                str_at(a, &["userAgent", "fullUserAgent"]).or_else(|| str_at(a, &["userAgent"]));
             f.set_str(ecs::USER_AGENT_ORIGINAL, ua);
             f.set_str(ecs::SOURCE_DOMAIN, str_at(a, &["domainDetails", "domain"]));
             if let Some(d) = a.get("remoteIpDetails") {
@@ -286,7 +317,10 @@ fn action_fields(f: &mut Fields, action: &Value) {
             let a = at(action, &["kubernetesApiCallAction"]).unwrap_or(&Value::Null);
             f.set_str(ecs::URL_ORIGINAL, str_at(a, &["requestUri"]));
             f.set_str("aws.guardduty.service.action.verb", str_at(a, &["verb"]));
-            f.set_str("aws.guardduty.service.action.parameters", str_at(a, &["parameters"]));
+            f.set_str(
+                "aws.guardduty.service.action.parameters",
+                str_at(a, &["parameters"]),
+            );
             f.set_str(ecs::USER_AGENT_ORIGINAL, str_at(a, &["userAgent"]));
             if let Some(code) = i64_at(a, &["statusCode"]) {
                 f.set(ecs::HTTP_RESPONSE_STATUS_CODE, code);
@@ -294,7 +328,12 @@ fn action_fields(f: &mut Fields, action: &Value) {
             if let Some(d) = a.get("remoteIpDetails") {
                 remote(f, &SOURCE, d);
             }
-            for ip in a.get("sourceIPs").and_then(Value::as_array).into_iter().flatten() {
+            for ip in a
+                .get("sourceIPs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 f.push_unique(ecs::RELATED_IP, ip.as_str().filter(|ip| is_ip(ip)));
             }
         }
@@ -321,85 +360,5 @@ fn transport(f: &mut Fields, a: &Value) {
 fn blocked(f: &mut Fields, prefix: &str, a: &Value) {
     if let Some(b) = a.get("blocked").and_then(Value::as_bool) {
         f.set(format!("{prefix}.blocked"), b);
-    }
-}
-
-fn resource_fields(f: &mut Fields, r: &Value) {
-    f.set_str("aws.guardduty.resource.type", str_at(r, &["resourceType"]));
-    if let Some(i) = r.get("instanceDetails") {
-        let id = str_at(i, &["instanceId"]);
-        f.set_str(ecs::CLOUD_INSTANCE_ID, id);
-        f.set_str(ecs::HOST_ID, id);
-        f.set_str(ecs::CLOUD_MACHINE_TYPE, str_at(i, &["instanceType"]));
-        f.set_str(ecs::HOST_TYPE, str_at(i, &["instanceType"]));
-        f.set_str(ecs::CLOUD_AVAILABILITY_ZONE, str_at(i, &["availabilityZone"]));
-        f.set_str("aws.guardduty.resource.instance_details.image_id", str_at(i, &["imageId"]));
-        f.set_str("aws.guardduty.resource.instance_details.instance_state", str_at(i, &["instanceState"]));
-        for nic in i.get("networkInterfaces").and_then(Value::as_array).into_iter().flatten() {
-            let mut ips = vec![str_at(nic, &["privateIpAddress"]), str_at(nic, &["publicIp"])];
-            for p in nic.get("privateIpAddresses").and_then(Value::as_array).into_iter().flatten() {
-                ips.push(str_at(p, &["privateIpAddress"]));
-            }
-            for p in nic.get("ipv6Addresses").and_then(Value::as_array).into_iter().flatten() {
-                ips.push(p.as_str());
-            }
-            for ip in ips.into_iter().flatten().filter(|ip| is_ip(ip)) {
-                f.push_unique(ecs::RELATED_IP, ip);
-            }
-        }
-    }
-    if let Some(k) = r.get("accessKeyDetails") {
-        const P: &str = "aws.guardduty.resource.access_key_details";
-        f.set_str(format!("{P}.access_key_id"), str_at(k, &["accessKeyId"]));
-        f.set_str(format!("{P}.principal_id"), str_at(k, &["principalId"]));
-        f.set_str(format!("{P}.user_name"), str_at(k, &["userName"]));
-        f.set_str(format!("{P}.user_type"), str_at(k, &["userType"]));
-        f.push_unique(ecs::RELATED_USER, str_at(k, &["principalId"]));
-        f.push_unique(ecs::RELATED_USER, str_at(k, &["userName"]));
-    }
-    if let Some(e) = r.get("eksClusterDetails") {
-        f.set(ecs::ORCHESTRATOR_TYPE, "kubernetes");
-        f.set_str(ecs::ORCHESTRATOR_CLUSTER_NAME, str_at(e, &["name"]));
-        f.set_str("aws.guardduty.resource.eks_cluster_details.arn", str_at(e, &["arn"]));
-    }
-    if let Some(k) = r.get("kubernetesDetails") {
-        if let Some(u) = k.get("kubernetesUserDetails") {
-            set_first(f, ecs::USER_NAME, str_at(u, &["username"]));
-            set_first(f, ecs::USER_ID, str_at(u, &["uid"]));
-            f.push_unique(ecs::RELATED_USER, str_at(u, &["username"]));
-            f.push_unique(ecs::RELATED_USER, str_at(u, &["uid"]));
-            for g in u.get("groups").and_then(Value::as_array).into_iter().flatten() {
-                f.push_unique(ecs::USER_ROLES, g.as_str());
-            }
-        }
-        if let Some(w) = k.get("kubernetesWorkloadDetails") {
-            f.set_str(ecs::ORCHESTRATOR_NAMESPACE, str_at(w, &["namespace"]));
-            f.set_str(ecs::ORCHESTRATOR_RESOURCE_NAME, str_at(w, &["name"]));
-            f.set_str(ecs::ORCHESTRATOR_RESOURCE_TYPE, str_at(w, &["type"]));
-        }
-    }
-    for b in r.get("s3BucketDetails").and_then(Value::as_array).into_iter().flatten() {
-        f.push_unique("aws.guardduty.resource.s3_bucket_details.name", str_at(b, &["name"]));
-        f.push_unique("aws.guardduty.resource.s3_bucket_details.arn", str_at(b, &["arn"]));
-    }
-    if let Some(d) = r.get("rdsDbInstanceDetails") {
-        const P: &str = "aws.guardduty.resource.rds_db_instance_details";
-        f.set_str(format!("{P}.db_instance_identifier"), str_at(d, &["dbInstanceIdentifier"]));
-        f.set_str(format!("{P}.db_cluster_identifier"), str_at(d, &["dbClusterIdentifier"]));
-        f.set_str(format!("{P}.engine"), str_at(d, &["engine"]));
-    }
-    if let Some(u) = r.get("rdsDbUserDetails") {
-        set_first(f, ecs::USER_NAME, str_at(u, &["user"]));
-        f.push_unique(ecs::RELATED_USER, str_at(u, &["user"]));
-        f.set_str("aws.guardduty.resource.rds_db_user_details.application", str_at(u, &["application"]));
-        f.set_str("aws.guardduty.resource.rds_db_user_details.database", str_at(u, &["database"]));
-    }
-    if let Some(k) = r.get("accessKeyDetails") {
-        set_first(f, ecs::USER_NAME, str_at(k, &["userName"]));
-    }
-    if let Some(c) = r.get("containerDetails") {
-        f.set_str(ecs::CONTAINER_ID, str_at(c, &["id"]));
-        f.set_str(ecs::CONTAINER_NAME, str_at(c, &["name"]));
-        f.set_str(ecs::CONTAINER_IMAGE_NAME, str_at(c, &["image"]));
     }
 }

@@ -5,9 +5,11 @@
 //! (`detail`; the whole envelope is the original), and the API form
 //! `{"findings":[...]}` (one event per element with that element's exact
 //! text as original; an empty list is skipped). Findings are not a hot
-//! path, so they are read into a `serde_json::Value` and mapped in [`map`].
+//! path, so they are read into a `serde_json::Value` and mapped in [`map`]
+//! (the finding and its activity) and [`resource`] (what it is about).
 
 mod map;
+mod resource;
 #[cfg(test)]
 mod tests;
 

@@ -62,7 +62,10 @@ fn maps_a_port_probe() {
     assert_eq!(ev.timestamp.to_rfc3339(), "2024-01-02T00:00:01.500Z");
     assert_eq!(s(ev, ecs::EVENT_KIND), Some("alert"));
     assert_eq!(s(ev, ecs::EVENT_ID), Some("f-1"));
-    assert_eq!(s(ev, ecs::RULE_NAME), Some("Recon:EC2/PortProbeUnprotectedPort"));
+    assert_eq!(
+        s(ev, ecs::RULE_NAME),
+        Some("Recon:EC2/PortProbeUnprotectedPort")
+    );
     assert_eq!(s(ev, ecs::RULE_CATEGORY), Some("Recon"));
     assert_eq!(s(ev, ecs::RULE_RULESET), Some("Recon:EC2"));
     assert_eq!(s(ev, "aws.guardduty.severity_label"), Some("Low"));
@@ -73,7 +76,12 @@ fn maps_a_port_probe() {
     assert_eq!(s(ev, ecs::CLOUD_INSTANCE_ID), Some("i-1"));
     assert_eq!(
         ev.fields.get(ecs::RELATED_IP),
-        Some(&json!(["198.51.100.9", "10.0.0.5", "198.51.100.10", "203.0.113.5"]))
+        Some(&json!([
+            "198.51.100.9",
+            "10.0.0.5",
+            "198.51.100.10",
+            "203.0.113.5"
+        ]))
     );
 }
 
@@ -91,18 +99,29 @@ fn network_connection_direction_picks_the_sides() {
     assert_eq!(s(ev, ecs::NETWORK_DIRECTION), Some("outbound"));
     assert_eq!(s(ev, ecs::NETWORK_TRANSPORT), Some("tcp"));
     assert_eq!(s(ev, "aws.guardduty.severity_label"), Some("High"));
-    assert_eq!(ev.fields.get("aws.guardduty.service.action.blocked"), Some(&json!(true)));
+    assert_eq!(
+        ev.fields.get("aws.guardduty.service.action.blocked"),
+        Some(&json!(true))
+    );
 }
 
 #[test]
 fn wrappers() {
-    let f = finding(5.0, json!({"actionType": "DNS_REQUEST", "dnsRequestAction": {"domain": "evil.example", "protocol": "UDP"}}));
-    let envelope = json!({"version": "0", "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
-        "time": "2024-01-02T00:00:02Z", "detail": f}).to_string();
+    let f = finding(
+        5.0,
+        json!({"actionType": "DNS_REQUEST", "dnsRequestAction": {"domain": "evil.example", "protocol": "UDP"}}),
+    );
+    let envelope =
+        json!({"version": "0", "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
+        "time": "2024-01-02T00:00:02Z", "detail": f})
+        .to_string();
     assert!(GuardDuty.sniff(&envelope));
     let r = run(&envelope);
     assert_eq!(r.events[0].original, envelope);
-    assert_eq!(s(&r.events[0], ecs::DNS_QUESTION_NAME), Some("evil.example"));
+    assert_eq!(
+        s(&r.events[0], ecs::DNS_QUESTION_NAME),
+        Some("evil.example")
+    );
 
     let text = f.to_string();
     let api = format!("{{\"findings\": [{text}, 7, {text}]}}");
@@ -124,11 +143,17 @@ fn time_fallbacks_and_errors() {
     f.as_object_mut().unwrap().remove("updatedAt");
     let ev = &run(&f.to_string()).events[0];
     assert_eq!(ev.timestamp.to_rfc3339(), "2024-01-02T00:00:00.000Z");
-    f["service"].as_object_mut().unwrap().remove("eventLastSeen");
+    f["service"]
+        .as_object_mut()
+        .unwrap()
+        .remove("eventLastSeen");
     let ev = &run(&f.to_string()).events[0];
     assert_eq!(ev.timestamp.to_rfc3339(), "2024-01-01T00:00:01.000Z");
     f.as_object_mut().unwrap().remove("createdAt");
-    assert_eq!(run(&f.to_string()).result, Err(NormalizeError::MissingField("updatedAt")));
+    assert_eq!(
+        run(&f.to_string()).result,
+        Err(NormalizeError::MissingField("updatedAt"))
+    );
     assert!(run("[1]").result.is_err());
 }
 

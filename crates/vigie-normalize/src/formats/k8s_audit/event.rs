@@ -148,9 +148,15 @@ fn texts(list: &[Text<'_>]) -> Value {
 
 /// The `@timestamp` of an event: `requestReceivedTimestamp`, else
 /// `stageTimestamp`, else the v1beta1 `timestamp`, else the AKS `time`.
-fn timestamp(ev: &AuditEvent<'_>, aks: Option<&AksContext<'_>>) -> Result<Timestamp, NormalizeError> {
+fn timestamp(
+    ev: &AuditEvent<'_>,
+    aks: Option<&AksContext<'_>>,
+) -> Result<Timestamp, NormalizeError> {
     let candidates = [
-        ("requestReceivedTimestamp", s(&ev.request_received_timestamp)),
+        (
+            "requestReceivedTimestamp",
+            s(&ev.request_received_timestamp),
+        ),
         ("stageTimestamp", s(&ev.stage_timestamp)),
         ("timestamp", s(&ev.timestamp)),
         ("time", aks.and_then(|a| a.time)),
@@ -235,8 +241,11 @@ pub(super) fn build(
     }
     if let Some(imp) = &ev.impersonated_user {
         f.set_str(ecs::USER_EFFECTIVE_NAME, s(&imp.username));
-        f.set_str("user.effective.id", s(&imp.uid));
-        f.set_str("kubernetes.audit.impersonatedUser.username", s(&imp.username));
+        f.set_str(ecs::USER_EFFECTIVE_ID, s(&imp.uid));
+        f.set_str(
+            "kubernetes.audit.impersonatedUser.username",
+            s(&imp.username),
+        );
         f.set_str("kubernetes.audit.impersonatedUser.uid", s(&imp.uid));
         if let Some(groups) = imp.groups.as_deref().filter(|g| !g.is_empty()) {
             f.set("kubernetes.audit.impersonatedUser.groups", texts(groups));
@@ -261,13 +270,19 @@ pub(super) fn build(
         f.set_str(ecs::ORCHESTRATOR_RESOURCE_SUBTYPE, s(&obj.subresource));
         f.set_str(ecs::ORCHESTRATOR_RESOURCE_NAME, s(&obj.name));
         f.set_str("kubernetes.audit.objectRef.resource", s(&obj.resource));
-        f.set_str("kubernetes.audit.objectRef.subresource", s(&obj.subresource));
+        f.set_str(
+            "kubernetes.audit.objectRef.subresource",
+            s(&obj.subresource),
+        );
         f.set_str("kubernetes.audit.objectRef.namespace", s(&obj.namespace));
         f.set_str("kubernetes.audit.objectRef.name", s(&obj.name));
         f.set_str("kubernetes.audit.objectRef.uid", s(&obj.uid));
         f.set_str("kubernetes.audit.objectRef.apiGroup", s(&obj.api_group));
         f.set_str("kubernetes.audit.objectRef.apiVersion", s(&obj.api_version));
-        f.set_str("kubernetes.audit.objectRef.resourceVersion", s(&obj.resource_version));
+        f.set_str(
+            "kubernetes.audit.objectRef.resourceVersion",
+            s(&obj.resource_version),
+        );
     }
 
     // The audit record itself.
@@ -276,7 +291,10 @@ pub(super) fn build(
     f.set_str("kubernetes.audit.stage", stage);
     f.set_str("kubernetes.audit.verb", verb);
     f.set_str("kubernetes.audit.requestURI", s(&ev.request_uri));
-    f.set_str("kubernetes.audit.requestReceivedTimestamp", s(&ev.request_received_timestamp));
+    f.set_str(
+        "kubernetes.audit.requestReceivedTimestamp",
+        s(&ev.request_received_timestamp),
+    );
     f.set_str("kubernetes.audit.stageTimestamp", s(&ev.stage_timestamp));
     if let Some(status) = &ev.response_status {
         if let Some(c) = status.code {
@@ -284,7 +302,10 @@ pub(super) fn build(
         }
         f.set_str("kubernetes.audit.responseStatus.status", s(&status.status));
         f.set_str("kubernetes.audit.responseStatus.reason", s(&status.reason));
-        f.set_str("kubernetes.audit.responseStatus.message", s(&status.message));
+        f.set_str(
+            "kubernetes.audit.responseStatus.message",
+            s(&status.message),
+        );
     }
     if let Some(annotations) = annotations {
         for (k, v) in &annotations.0 {

@@ -16,9 +16,9 @@
 //! the table.
 
 mod event;
-pub(crate) mod text;
 #[cfg(test)]
 mod tests;
+pub(crate) mod text;
 
 use serde_json::value::RawValue;
 use vigie_event::Event;
@@ -141,11 +141,17 @@ fn normalize_aks(ev: &AuditEvent<'_>, record: &str) -> Result<Event, NormalizeEr
 pub(crate) fn sniff(record: &str) -> bool {
     let bytes = record.as_bytes();
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
-    let body = record.trim_start().strip_prefix('{').unwrap_or("").trim_start();
+    let body = record
+        .trim_start()
+        .strip_prefix('{')
+        .unwrap_or("")
+        .trim_start();
     if body.starts_with("\"records\"") {
         return false;
     }
-    (has("\"auditID\"") && (has("\"stage\"") || has("\"verb\""))) || has("\"kube-audit")
+    (has("\"auditID\"") && (has("\"stage\"") || has("\"verb\"")))
+        || has("\"category\":\"kube-audit")
+        || has("\"category\": \"kube-audit")
 }
 
 impl Normalizer for K8sAudit {

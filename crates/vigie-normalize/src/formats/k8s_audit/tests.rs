@@ -65,24 +65,54 @@ fn maps_a_v1_event() {
     assert_eq!(get(&e, "user.name"), Some(json!("alice")));
     assert_eq!(get(&e, "user.id"), Some(json!("u-1")));
     assert_eq!(get(&e, "user.effective.name"), Some(json!("system:admin")));
-    assert_eq!(get(&e, "related.user"), Some(json!(["u-1", "alice", "system:admin"])));
+    assert_eq!(
+        get(&e, "related.user"),
+        Some(json!(["u-1", "alice", "system:admin"]))
+    );
     assert_eq!(get(&e, "source.ip"), Some(json!("10.0.0.7")));
-    assert_eq!(get(&e, "related.ip"), Some(json!(["10.0.0.7", "192.168.1.1"])));
+    assert_eq!(
+        get(&e, "related.ip"),
+        Some(json!(["10.0.0.7", "192.168.1.1"]))
+    );
     assert_eq!(get(&e, "event.action"), Some(json!("create")));
     assert_eq!(get(&e, "event.outcome"), Some(json!("failure")));
     assert_eq!(get(&e, "event.type"), Some(json!(["creation", "denied"])));
     assert_eq!(get(&e, "orchestrator.resource.type"), Some(json!("pods")));
-    assert_eq!(get(&e, "orchestrator.resource.subtype"), Some(json!("exec")));
-    assert_eq!(get(&e, "orchestrator.namespace"), Some(json!("prod")));
-    assert_eq!(get(&e, "kubernetes.audit.user.groups"), Some(json!(["dev", "system:authenticated"])));
-    assert_eq!(get(&e, "kubernetes.audit.user.extra"), Some(json!({"k": ["v"]})));
-    assert_eq!(get(&e, "kubernetes.audit.requestObject"), Some(json!(r#"{"a":[1,2]}"#)));
-    assert_eq!(get(&e, "kubernetes.audit.responseStatus.code"), Some(json!(403)));
     assert_eq!(
-        get(&e, "kubernetes.audit.annotations.authorization_k8s_io/decision"),
+        get(&e, "orchestrator.resource.subtype"),
+        Some(json!("exec"))
+    );
+    assert_eq!(get(&e, "orchestrator.namespace"), Some(json!("prod")));
+    assert_eq!(
+        get(&e, "kubernetes.audit.user.groups"),
+        Some(json!(["dev", "system:authenticated"]))
+    );
+    assert_eq!(
+        get(&e, "kubernetes.audit.user.extra"),
+        Some(json!({"k": ["v"]}))
+    );
+    assert_eq!(
+        get(&e, "kubernetes.audit.requestObject"),
+        Some(json!(r#"{"a":[1,2]}"#))
+    );
+    assert_eq!(
+        get(&e, "kubernetes.audit.responseStatus.code"),
+        Some(json!(403))
+    );
+    assert_eq!(
+        get(
+            &e,
+            "kubernetes.audit.annotations.authorization_k8s_io/decision"
+        ),
         Some(json!("forbid"))
     );
-    assert_eq!(get(&e, "kubernetes.audit.annotations.authorization_k8s_io/reason"), None);
+    assert_eq!(
+        get(
+            &e,
+            "kubernetes.audit.annotations.authorization_k8s_io/reason"
+        ),
+        None
+    );
 }
 
 #[test]
@@ -90,25 +120,42 @@ fn outcome_follows_the_code_and_unknown_without_one() {
     let mut v = sample();
     v["annotations"] = json!({});
     v["responseStatus"]["code"] = json!(201);
-    assert_eq!(get(&one(&v.to_string()), "event.outcome"), Some(json!("success")));
+    assert_eq!(
+        get(&one(&v.to_string()), "event.outcome"),
+        Some(json!("success"))
+    );
     v["stage"] = json!("RequestReceived");
     v.as_object_mut().unwrap().remove("responseStatus");
-    assert_eq!(get(&one(&v.to_string()), "event.outcome"), Some(json!("unknown")));
+    assert_eq!(
+        get(&one(&v.to_string()), "event.outcome"),
+        Some(json!("unknown"))
+    );
     v["stage"] = json!("Panic");
-    assert_eq!(get(&one(&v.to_string()), "event.outcome"), Some(json!("failure")));
+    assert_eq!(
+        get(&one(&v.to_string()), "event.outcome"),
+        Some(json!("failure"))
+    );
 }
 
 #[test]
 fn timestamp_falls_back_and_a_bad_one_names_its_field() {
     let mut v = sample();
-    v.as_object_mut().unwrap().remove("requestReceivedTimestamp");
-    assert_eq!(one(&v.to_string()).timestamp.to_rfc3339(), "2024-05-01T10:00:00.200Z");
+    v.as_object_mut()
+        .unwrap()
+        .remove("requestReceivedTimestamp");
+    assert_eq!(
+        one(&v.to_string()).timestamp.to_rfc3339(),
+        "2024-05-01T10:00:00.200Z"
+    );
     v["stageTimestamp"] = json!("yesterday");
     let err = run(&v.to_string()).result.unwrap_err();
     assert!(err.to_string().contains("stageTimestamp"), "{err}");
     v.as_object_mut().unwrap().remove("stageTimestamp");
     let err = run(&v.to_string()).result.unwrap_err();
-    assert_eq!(err, NormalizeError::MissingField("requestReceivedTimestamp"));
+    assert_eq!(
+        err,
+        NormalizeError::MissingField("requestReceivedTimestamp")
+    );
 }
 
 #[test]
@@ -123,7 +170,10 @@ fn event_list_items_are_events_with_their_own_text() {
     assert!(r.events.iter().all(|e| e.original == good));
     assert_eq!(r.item_errors.len(), 1);
     assert_eq!(r.item_errors[0].0, 1);
-    assert!(r.item_errors[0].1.to_string().contains("requestReceivedTimestamp"));
+    assert!(r.item_errors[0]
+        .1
+        .to_string()
+        .contains("requestReceivedTimestamp"));
 
     let empty = run(r#"{"kind":"EventList","items":[]}"#);
     assert!(empty.result.is_ok() && empty.events.is_empty());
@@ -146,15 +196,23 @@ fn aks_records_are_unwrapped_from_a_string_or_an_object() {
     assert_eq!(get(&e, "orchestrator.cluster.name"), Some(json!("AKS1")));
     assert_eq!(e.timestamp.to_rfc3339(), "2024-05-01T10:00:00.123456Z");
 
-    let as_object = json!({"category": "kube-audit-admin", "properties": {"log": sample()}}).to_string();
+    let as_object =
+        json!({"category": "kube-audit-admin", "properties": {"log": sample()}}).to_string();
     assert_eq!(get(&one(&as_object), "event.action"), Some(json!("create")));
 
     let other = run(r#"{"category":"guard","properties":{"log":"{}"}}"#);
     assert!(other.result.unwrap_err().to_string().contains("guard"));
     let broken = run(r#"{"category":"kube-audit","properties":{"log":"{\"auditID\":"}}"#);
-    assert!(broken.result.unwrap_err().to_string().contains("properties.log"));
+    assert!(broken
+        .result
+        .unwrap_err()
+        .to_string()
+        .contains("properties.log"));
     let missing = run(r#"{"category":"kube-audit","properties":{}}"#);
-    assert_eq!(missing.result.unwrap_err(), NormalizeError::MissingField("properties.log"));
+    assert_eq!(
+        missing.result.unwrap_err(),
+        NormalizeError::MissingField("properties.log")
+    );
 }
 
 #[test]
@@ -171,10 +229,20 @@ fn a_non_string_kind_is_rejected_with_a_reason() {
 #[test]
 fn sniff_accepts_events_lists_and_aks_but_not_azure_wrappers() {
     assert!(sniff(&sample().to_string()));
-    assert!(sniff(r#"{"kind":"EventList","items":[{"auditID":"1","stage":"ResponseComplete"}]}"#));
-    assert!(sniff(r#"{"category":"kube-audit","properties":{"log":"{\"auditID\":\"1\"}"}}"#));
-    assert!(!sniff(r#"{ "records": [{"category":"kube-audit","properties":{"log":{"auditID":"1","verb":"get"}}}]}"#));
+    assert!(sniff(
+        r#"{"kind":"EventList","items":[{"auditID":"1","stage":"ResponseComplete"}]}"#
+    ));
+    assert!(sniff(
+        r#"{"category":"kube-audit","properties":{"log":"{\"auditID\":\"1\"}"}}"#
+    ));
+    assert!(!sniff(
+        r#"{ "records": [{"category":"kube-audit","properties":{"log":{"auditID":"1","verb":"get"}}}]}"#
+    ));
     assert!(!sniff(r#"{"output":"x","priority":"Error","rule":"r"}"#));
+    assert!(!sniff(r#"{"source":"kube-audit-shipper","msg":"hello"}"#));
+    assert!(sniff(
+        r#"{"category": "kube-audit-admin", "properties": {}}"#
+    ));
 }
 
 fn name() -> impl Strategy<Value = String> {

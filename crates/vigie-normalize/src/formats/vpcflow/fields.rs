@@ -124,7 +124,10 @@ mod tests {
         assert_eq!(ALL_FIELDS[13], "log-status");
         assert_eq!(ALL_FIELDS[28], "traffic-path");
         assert_eq!(aws_key("ecs-task-id"), "aws.vpcflow.ecs_task_id");
-        assert_eq!(aws_key("pkt-src-aws-service"), "aws.vpcflow.pkt_src_service");
+        assert_eq!(
+            aws_key("pkt-src-aws-service"),
+            "aws.vpcflow.pkt_src_service"
+        );
         assert_eq!(transport_name(17), Some("udp"));
         assert_eq!(transport_name(254), None);
     }

@@ -14,7 +14,7 @@ mod fields;
 #[cfg(test)]
 mod tests;
 
-use vigie_event::{ecs, Event, Timestamp, Value};
+use vigie_event::{ecs, Event, Fields, Timestamp, Value};
 
 use crate::json::is_ip;
 use crate::{NormalizeError, Normalizer, RecordOutput, StreamState};
@@ -61,12 +61,20 @@ impl Normalizer for VpcFlow {
     }
 
     fn sniff(&self, record: &str) -> bool {
-        let tokens: Vec<&str> = record.split_ascii_whitespace().take(ALL_FIELDS.len() + 1).collect();
-        if tokens.first() == Some(&"version") || tokens.first() == Some(&"${version}") {
+        let first = record.trim_start().as_bytes().first().copied();
+        if matches!(first, Some(b'{' | b'[') | None) {
+            return false;
+        }
+        let tokens: Vec<&str> = record
+            .split_ascii_whitespace()
+            .take(ALL_FIELDS.len() + 1)
+            .collect();
+        // A header: field names only (`version account-id ...`, any order).
+        if matches!(first, Some(b'a'..=b'z' | b'$')) {
             return parse_header(&tokens, 3).is_some();
         }
         if tokens.len() < V2_LEN || tokens.len() > ALL_FIELDS.len() {
-            return parse_header(&tokens, 3).is_some();
+            return false;
         }
         let version_ok = matches!(tokens[0].as_bytes(), [b'2'..=b'8']);
         version_ok
@@ -82,8 +90,21 @@ impl Normalizer for VpcFlow {
         state: &mut StreamState,
         out: &mut RecordOutput<'_>,
     ) -> Result<(), NormalizeError> {
-        let tokens: Vec<&str> = record.split_ascii_whitespace().collect();
-        if let Some(names) = parse_header(&tokens, 1) {
+        // At most 64 fields on the stack; a longer line is no flow record.
+        let mut buf = [""; 64];
+        let mut count = 0;
+        for t in record.split_ascii_whitespace() {
+            let Some(slot) = buf.get_mut(count) else {
+                return Err(NormalizeError::WrongFormat {
+                    dataset: DATASET,
+                    reason: format!("more than {} fields", buf.len()),
+                });
+            };
+            *slot = t;
+            count += 1;
+        }
+        let tokens = &buf[..count];
+        if let Some(names) = parse_header(tokens, 1) {
             state.header = Some(names);
             out.skip("vpc flow log header");
             return Ok(());
@@ -100,7 +121,10 @@ impl Normalizer for VpcFlow {
                         ),
                     ));
                 }
-                to_event(names.iter().map(String::as_str).zip(tokens), record)?
+                to_event(
+                    names.iter().map(String::as_str).zip(tokens.iter().copied()),
+                    record,
+                )?
             }
             None => {
                 if tokens.len() < V2_LEN || tokens.len() > ALL_FIELDS.len() {
@@ -113,7 +137,10 @@ impl Normalizer for VpcFlow {
                         ),
                     });
                 }
-                to_event(ALL_FIELDS.iter().copied().zip(tokens), record)?
+                to_event(
+                    ALL_FIELDS.iter().copied().zip(tokens.iter().copied()),
+                    record,
+                )?
             }
         };
         out.push(event);
@@ -121,7 +148,11 @@ impl Normalizer for VpcFlow {
     }
 }
 
-fn parse_num<T: std::str::FromStr>(name: &str, value: &str, what: &str) -> Result<T, NormalizeError> {
+fn parse_num<T: std::str::FromStr>(
+    name: &str,
+    value: &str,
+    what: &str,
+) -> Result<T, NormalizeError> {
     value
         .parse()
         .map_err(|_| NormalizeError::invalid(name, format!("expected {what}, got {value:?}")))
@@ -132,13 +163,47 @@ fn epoch(name: &str, value: &str) -> Result<Timestamp, NormalizeError> {
     Timestamp::from_secs(secs).ok_or_else(|| NormalizeError::invalid(name, "out of range"))
 }
 
+/// [`Timestamp::to_rfc3339`] for whole seconds, without the formatting
+/// machinery (two of these per flow).
+fn rfc3339_secs(t: Timestamp) -> String {
+    let (y, mo, d, h, mi, s, n) = t.to_civil();
+    if n != 0 || !(0..=9999).contains(&y) {
+        return t.to_rfc3339();
+    }
+    let y = y as u32;
+    let mut out = String::with_capacity(24);
+    for (v, width, sep) in [
+        (y, 4, '-'),
+        (mo, 2, '-'),
+        (d, 2, 'T'),
+        (h, 2, ':'),
+        (mi, 2, ':'),
+        (s, 2, '.'),
+    ] {
+        for k in (0..width).rev() {
+            let digit = (v / 10u32.pow(k)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push(sep);
+    }
+    out.push_str("000Z");
+    out
+}
+
 /// Builds the event from `(field name, value)` pairs.
 fn to_event<'a>(
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
     line: &str,
 ) -> Result<Event, NormalizeError> {
     // The time is known only once the fields are read: set it at the end.
-    let mut ev = Event::new(DATASET, Timestamp::default(), line);
+    // A flow maps to 20 to 40 fields: allocate once.
+    let mut fields = Fields::with_capacity(40);
+    fields.set(ecs::EVENT_DATASET, DATASET);
+    let mut ev = Event {
+        timestamp: Timestamp::default(),
+        fields,
+        original: line.to_owned(),
+    };
     let f = &mut ev.fields;
     f.set(ecs::EVENT_KIND, ecs::kind::EVENT);
     f.set(ecs::EVENT_CATEGORY, vec![Value::from("network")]);
@@ -161,7 +226,10 @@ fn to_event<'a>(
                 dst = Some(value);
             }
             "srcport" => f.set(ecs::SOURCE_PORT, parse_num::<u16>(name, value, "a port")?),
-            "dstport" => f.set(ecs::DESTINATION_PORT, parse_num::<u16>(name, value, "a port")?),
+            "dstport" => f.set(
+                ecs::DESTINATION_PORT,
+                parse_num::<u16>(name, value, "a port")?,
+            ),
             "protocol" => {
                 let n: u8 = parse_num(name, value, "an IANA protocol number")?;
                 f.set(ecs::NETWORK_IANA_NUMBER, n.to_string());
@@ -231,10 +299,10 @@ fn to_event<'a>(
         }
     }
     if let Some(t) = start {
-        f.set(ecs::EVENT_START, t.to_rfc3339());
+        f.set(ecs::EVENT_START, rfc3339_secs(t));
     }
     if let Some(t) = end {
-        f.set(ecs::EVENT_END, t.to_rfc3339());
+        f.set(ecs::EVENT_END, rfc3339_secs(t));
     }
     let (outcome, verdict) = match action {
         Some("ACCEPT") => (ecs::outcome::SUCCESS, Some("allowed")),

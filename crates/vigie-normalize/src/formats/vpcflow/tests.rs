@@ -39,14 +39,20 @@ fn default_v2_line() {
     let ev = &evs[0];
     assert_eq!(ev.original, V2);
     assert_eq!(ev.timestamp, Timestamp::from_secs(1418530070).unwrap());
-    assert_eq!(get(ev, ecs::EVENT_START), Some(&json!("2014-12-14T04:06:50.000Z")));
+    assert_eq!(
+        get(ev, ecs::EVENT_START),
+        Some(&json!("2014-12-14T04:06:50.000Z"))
+    );
     assert_eq!(get(ev, ecs::SOURCE_IP), Some(&json!("172.31.16.139")));
     assert_eq!(get(ev, ecs::DESTINATION_PORT), Some(&json!(22)));
     assert_eq!(get(ev, ecs::NETWORK_TRANSPORT), Some(&json!("tcp")));
     assert_eq!(get(ev, ecs::NETWORK_IANA_NUMBER), Some(&json!("6")));
     assert_eq!(get(ev, ecs::NETWORK_BYTES), Some(&json!(4249)));
     assert_eq!(get(ev, ecs::EVENT_OUTCOME), Some(&json!("success")));
-    assert_eq!(get(ev, ecs::EVENT_TYPE), Some(&json!(["connection", "allowed"])));
+    assert_eq!(
+        get(ev, ecs::EVENT_TYPE),
+        Some(&json!(["connection", "allowed"]))
+    );
     assert_eq!(get(ev, ecs::CLOUD_ACCOUNT_ID), Some(&json!("123456789010")));
     assert_eq!(
         get(ev, ecs::RELATED_IP),
@@ -56,7 +62,8 @@ fn default_v2_line() {
 
 #[test]
 fn header_sets_the_column_order_and_is_skipped() {
-    let header = "account-id action az-id bytes dstaddr end flow-direction srcaddr start tcp-flags version";
+    let header =
+        "account-id action az-id bytes dstaddr end flow-direction srcaddr start tcp-flags version";
     let line = "123 REJECT use1-az1 60 10.0.0.9 1700000060 egress 10.0.0.8 1700000000 18 5";
     assert!(VpcFlow.sniff(header));
     let (evs, skipped, errs) = run(&[header, line]);
@@ -65,13 +72,38 @@ fn header_sets_the_column_order_and_is_skipped() {
     let ev = &evs[0];
     assert_eq!(get(ev, ecs::DESTINATION_IP), Some(&json!("10.0.0.9")));
     assert_eq!(get(ev, ecs::NETWORK_DIRECTION), Some(&json!("egress")));
-    assert_eq!(get(ev, ecs::CLOUD_AVAILABILITY_ZONE), Some(&json!("use1-az1")));
-    assert_eq!(get(ev, "aws.vpcflow.tcp_flags_array"), Some(&json!(["syn", "ack"])));
-    assert_eq!(get(ev, ecs::EVENT_TYPE), Some(&json!(["connection", "denied"])));
+    assert_eq!(
+        get(ev, ecs::CLOUD_AVAILABILITY_ZONE),
+        Some(&json!("use1-az1"))
+    );
+    assert_eq!(
+        get(ev, "aws.vpcflow.tcp_flags_array"),
+        Some(&json!(["syn", "ack"]))
+    );
+    assert_eq!(
+        get(ev, ecs::EVENT_TYPE),
+        Some(&json!(["connection", "denied"]))
+    );
     assert_eq!(get(ev, ecs::EVENT_OUTCOME), Some(&json!("failure")));
     // A line whose field count does not match the header is rejected.
     let (_, _, errs) = run(&[header, V2]);
     assert!(matches!(&errs[0], NormalizeError::InvalidField { field, .. } if field == "line"));
+}
+
+#[test]
+fn format_string_headers_and_a_later_header_replace_the_order() {
+    let header = "${version} ${srcaddr} ${dstaddr} ${end} ${action}";
+    let line = "3 10.0.0.1 10.0.0.2 1700000000 ACCEPT";
+    let header2 = "version dstaddr srcaddr end action";
+    let (evs, skipped, errs) = run(&[header, line, header2, line]);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(skipped, 2);
+    assert_eq!(get(&evs[0], ecs::SOURCE_IP), Some(&json!("10.0.0.1")));
+    assert_eq!(get(&evs[1], ecs::SOURCE_IP), Some(&json!("10.0.0.2")));
+    assert_eq!(
+        evs[1].timestamp,
+        Timestamp::from_secs(1_700_000_000).unwrap()
+    );
 }
 
 #[test]
@@ -104,10 +136,15 @@ fn bad_values_are_rejected_with_the_field_name() {
 fn sniff_is_specific() {
     assert!(VpcFlow.sniff(V2));
     assert!(VpcFlow.sniff("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"));
-    assert!(!VpcFlow.sniff("Jan  1 00:00:00 host sshd[1]: Accepted password for root from 10.0.0.1 port 22 ssh2"));
+    assert!(!VpcFlow.sniff(
+        "Jan  1 00:00:00 host sshd[1]: Accepted password for root from 10.0.0.1 port 22 ssh2"
+    ));
     assert!(!VpcFlow.sniff(r#"{"version":"2","srcaddr":"10.0.0.1"}"#));
     assert!(!VpcFlow.sniff("9 123 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK"));
     assert!(!VpcFlow.sniff("the quick brown fox"));
+    assert!(VpcFlow.sniff("srcaddr dstaddr srcport dstport protocol packets bytes start end action account-id interface-id log-status version"));
+    assert!(!VpcFlow.sniff("start end"));
+    assert!(!VpcFlow.sniff(""));
 }
 
 fn ipv4() -> impl Strategy<Value = String> {
