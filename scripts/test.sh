@@ -44,7 +44,7 @@ cargo test --workspace --locked
 if [ "${VIGIE_SKIP_DENY:-}" != 1 ]; then
   step "cargo deny (licences, bans, sources)"
   command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
-  cargo deny --offline check licenses bans sources
+  cargo deny check licenses bans sources
 fi
 
 if [ "$FUZZ_SECONDS" -gt 0 ] && [ -x scripts/fuzz-smoke.sh ]; then
