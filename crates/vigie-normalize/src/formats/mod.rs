@@ -10,6 +10,9 @@ pub mod guardduty;
 pub mod k8s_audit;
 pub mod vpcflow;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+
 use crate::Normalizer;
 
 /// Every built-in normalizer, in auto-detection order: specific formats

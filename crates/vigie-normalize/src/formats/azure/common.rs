@@ -13,37 +13,7 @@ use vigie_event::{ecs, Event, Fields, Timestamp};
 use crate::json::is_ip;
 use crate::NormalizeError;
 
-/// A JSON string that borrows from the record when it has no escapes.
-#[derive(Debug, Deserialize)]
-#[serde(transparent)]
-pub(crate) struct Str<'a>(#[serde(borrow)] pub Cow<'a, str>);
-
-/// The text of an optional [`Str`], `None` when absent or empty.
-pub(crate) fn opt<'s>(s: &'s Option<Str<'_>>) -> Option<&'s str> {
-    s.as_ref().map(|s| s.0.as_ref()).filter(|s| !s.is_empty())
-}
-
-/// A scalar as text: strings unescaped, numbers and booleans as spelled.
-pub(crate) fn scalar_text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let t = raw.get().trim();
-    match t.as_bytes().first()? {
-        b'"' => serde_json::from_str::<Str<'_>>(t)
-            .ok()
-            .map(|s| s.0)
-            .filter(|s| !s.is_empty()),
-        b'{' | b'[' | b'n' => None,
-        _ => Some(Cow::Borrowed(t)),
-    }
-}
-
-/// A number written as a JSON number or a numeric string.
-pub(crate) fn scalar_f64(raw: &RawValue) -> Option<f64> {
-    scalar_text(raw)?
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite())
-}
+pub(crate) use crate::json::{opt, scalar_f64, scalar_text, Str};
 
 /// One diagnostic-settings record (`records[]` item or a single record),
 /// or a `{"records":[...]}` wrapper, or a Log Analytics row (PascalCase

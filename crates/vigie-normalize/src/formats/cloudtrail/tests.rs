@@ -5,27 +5,12 @@ use serde_json::{json, Value};
 use vigie_event::{ecs, Event};
 
 use super::CloudTrail;
-use crate::{NormalizeError, Normalizer, RecordOutput, StreamState};
+use crate::{NormalizeError, Normalizer};
 
-struct Run {
-    events: Vec<Event>,
-    item_errors: Vec<(usize, NormalizeError)>,
-    skipped: Option<&'static str>,
-    result: Result<(), NormalizeError>,
-}
+use crate::formats::test_support::Run;
 
 fn run(record: &str) -> Run {
-    let mut events = Vec::new();
-    let mut out = RecordOutput::new(&mut events);
-    let result = CloudTrail.normalize(record, &mut StreamState::default(), &mut out);
-    let item_errors = out.item_errors.clone();
-    let skipped = out.skipped;
-    Run {
-        events,
-        item_errors,
-        skipped,
-        result,
-    }
+    crate::formats::test_support::run(&CloudTrail, record)
 }
 
 fn one(record: &str) -> Event {

@@ -5,22 +5,10 @@ use serde_json::json;
 
 use super::*;
 
-struct Run {
-    events: Vec<Event>,
-    skipped: Option<&'static str>,
-    result: Result<(), NormalizeError>,
-}
+use crate::formats::test_support::Run;
 
 fn run(record: &str) -> Run {
-    let mut events = Vec::new();
-    let mut out = RecordOutput::new(&mut events);
-    let result = Gatekeeper.normalize(record, &mut StreamState::default(), &mut out);
-    let skipped = out.skipped;
-    Run {
-        events,
-        skipped,
-        result,
-    }
+    crate::formats::test_support::run(&Gatekeeper, record)
 }
 
 fn one(record: &str) -> Event {

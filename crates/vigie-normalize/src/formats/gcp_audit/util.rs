@@ -5,62 +5,11 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use vigie_event::Fields;
 
-/// A JSON string that borrows from the record when it has no escapes.
-///
-/// (`Option<Cow<'a, str>>` alone never borrows with serde; this newtype does.)
-#[derive(Debug, Deserialize)]
-#[serde(transparent)]
-pub(crate) struct Str<'a>(#[serde(borrow)] pub Cow<'a, str>);
-
-impl Str<'_> {
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The text of an optional [`Str`], `None` when absent or empty.
-pub(crate) fn opt<'s>(s: &'s Option<Str<'_>>) -> Option<&'s str> {
-    s.as_ref().map(Str::as_str).filter(|s| !s.is_empty())
-}
-
-/// A scalar as text: strings unescaped, numbers and booleans as spelled.
-pub(crate) fn scalar_text(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let t = raw.get().trim();
-    match t.as_bytes().first()? {
-        b'"' => serde_json::from_str::<Str<'_>>(t)
-            .ok()
-            .map(|s| s.0)
-            .filter(|s| !s.is_empty()),
-        b'{' | b'[' | b'n' => None,
-        _ => Some(Cow::Borrowed(t)),
-    }
-}
-
-/// A boolean written as `true` or `"true"` (exports re-serialize them).
-pub(crate) fn lenient_bool(raw: &RawValue) -> Option<bool> {
-    match raw.get().trim() {
-        "true" | "\"true\"" => Some(true),
-        "false" | "\"false\"" => Some(false),
-        _ => None,
-    }
-}
-
-/// An integer written as a number or a numeric string.
-pub(crate) fn lenient_i64(raw: &RawValue) -> Option<i64> {
-    let t = scalar_text(raw)?;
-    let t = t.trim();
-    t.parse::<i64>().ok().or_else(|| {
-        t.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18)
-            .map(|f| f as i64)
-    })
-}
+pub(crate) use crate::json::{lenient_bool, lenient_i64, opt, scalar_text, Str};
 
 /// Parses JSON text into a `Value`, `None` for absent, `null`, `{}` or `[]`.
 pub(crate) fn json_value(raw: Option<&RawValue>) -> Option<Value> {

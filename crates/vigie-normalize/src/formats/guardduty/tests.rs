@@ -6,27 +6,12 @@ use vigie_event::{ecs, Event};
 
 use super::map::severity_label;
 use super::GuardDuty;
-use crate::{NormalizeError, Normalizer, RecordOutput, StreamState};
+use crate::{NormalizeError, Normalizer};
 
-struct Run {
-    events: Vec<Event>,
-    item_errors: Vec<(usize, NormalizeError)>,
-    skipped: Option<&'static str>,
-    result: Result<(), NormalizeError>,
-}
+use crate::formats::test_support::Run;
 
 fn run(record: &str) -> Run {
-    let mut events = Vec::new();
-    let mut out = RecordOutput::new(&mut events);
-    let result = GuardDuty.normalize(record, &mut StreamState::default(), &mut out);
-    let item_errors = out.item_errors.clone();
-    let skipped = out.skipped;
-    Run {
-        events,
-        item_errors,
-        skipped,
-        result,
-    }
+    crate::formats::test_support::run(&GuardDuty, record)
 }
 
 fn finding(severity: f64, action: Value) -> Value {

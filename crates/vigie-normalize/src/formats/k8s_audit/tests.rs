@@ -6,25 +6,10 @@ use vigie_event::{Event, Timestamp};
 
 use super::*;
 
-struct Run {
-    events: Vec<Event>,
-    item_errors: Vec<(usize, NormalizeError)>,
-    skipped: Option<&'static str>,
-    result: Result<(), NormalizeError>,
-}
+use crate::formats::test_support::Run;
 
 fn run(record: &str) -> Run {
-    let mut events = Vec::new();
-    let mut out = RecordOutput::new(&mut events);
-    let result = K8sAudit.normalize(record, &mut StreamState::default(), &mut out);
-    let item_errors = out.item_errors().to_vec();
-    let skipped = out.skipped;
-    Run {
-        events,
-        item_errors,
-        skipped,
-        result,
-    }
+    crate::formats::test_support::run(&K8sAudit, record)
 }
 
 fn one(record: &str) -> Event {
