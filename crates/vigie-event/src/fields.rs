@@ -115,7 +115,10 @@ impl Fields {
             return;
         }
         let hash = key_hash(&key);
-        match self.position(hash, &key).map(|i| &mut self.entries[i].value) {
+        match self
+            .position(hash, &key)
+            .map(|i| &mut self.entries[i].value)
+        {
             Some(Value::Array(items)) => {
                 if !items.contains(&value) {
                     items.push(value);
