@@ -42,7 +42,11 @@ pub fn normalize_as(dataset: &str, data: &[u8]) {
             "event of dataset {} from the {dataset} normalizer",
             e.dataset()
         );
-        assert!(registry.get(e.dataset()).is_some(), "unknown dataset {}", e.dataset());
+        assert!(
+            registry.get(e.dataset()).is_some(),
+            "unknown dataset {}",
+            e.dataset()
+        );
     }
 }
 
@@ -72,7 +76,11 @@ pub fn framing(data: &[u8]) {
             rr.start >= last_end && rr.end <= range.end,
             "record {i} is not an in-order slice of the payload"
         );
-        assert!(r.line >= last_line.max(1), "record {i}: line {} went backwards", r.line);
+        assert!(
+            r.line >= last_line.max(1),
+            "record {i}: line {} went backwards",
+            r.line
+        );
         last_end = rr.end;
         last_line = r.line;
     }

@@ -26,15 +26,24 @@ struct Entry {
     value: Value,
 }
 
-/// FNV-1a: tiny, branch-free, good enough to tell field names apart.
+/// A constant-time hash of a field name: its length and its first and last
+/// eight bytes. Field names that share all three are rare, and a collision
+/// only costs one string comparison; lookups stay correct either way.
 #[inline]
 fn key_hash(key: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in key.as_bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
+    let b = key.as_bytes();
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    let head = word(&b[..n.min(8)]);
+    let tail = word(&b[n.saturating_sub(8)..]);
+    let h = (head.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ tail.rotate_left(29))
+        .wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+        ^ n as u64;
+    (h >> 32) as u32 ^ h as u32
 }
 
 impl PartialEq for Fields {
@@ -204,6 +213,23 @@ mod tests {
         assert_eq!(f.len(), 1);
         f.set("user.name", Value::Null);
         assert!(f.get("user.name").is_none());
+    }
+
+    #[test]
+    fn keys_with_the_same_ends_and_length_stay_apart() {
+        let mut f = Fields::new();
+        // Same length, same first and last 8 bytes: a forced hash collision.
+        f.set("kubernetes.a.audit.uid", 1);
+        f.set("kubernetes.b.audit.uid", 2);
+        assert_eq!(
+            key_hash("kubernetes.a.audit.uid"),
+            key_hash("kubernetes.b.audit.uid")
+        );
+        assert_eq!(f.get("kubernetes.a.audit.uid"), Some(&Value::from(1)));
+        assert_eq!(f.get("kubernetes.b.audit.uid"), Some(&Value::from(2)));
+        assert_eq!(f.len(), 2);
+        assert_eq!(f.remove("kubernetes.b.audit.uid"), Some(Value::from(2)));
+        assert_eq!(f.get("kubernetes.a.audit.uid"), Some(&Value::from(1)));
     }
 
     #[test]

@@ -70,7 +70,11 @@ pub fn frame(payload: &[u8]) -> Framed<'_> {
 
 fn frame_lines(payload: &[u8]) -> Framed<'_> {
     let mut out = Framed::default();
-    for (i, line) in payload.split(|&b| b == b'\n').enumerate() {
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', payload).chain(std::iter::once(payload.len()));
+    for (i, end) in ends.enumerate() {
+        let line = &payload[start..end];
+        start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -194,8 +198,9 @@ fn count_newlines(b: &[u8]) -> usize {
 }
 
 /// Checks that a JSON text nests at most `limit` levels; returns the byte
-/// offset where it goes deeper. Strings are skipped, so brackets inside
-/// them do not count. Cheap: one pass, no allocation.
+/// offset where it goes deeper. String contents are skipped with `memchr`
+/// (brackets inside them do not count), so the pass costs little more than
+/// reading the structure: no allocation, no parse.
 pub fn check_depth(bytes: &[u8], limit: usize) -> Result<(), usize> {
     let mut depth = 0usize;
     let mut i = 0;
@@ -203,11 +208,15 @@ pub fn check_depth(bytes: &[u8], limit: usize) -> Result<(), usize> {
         match bytes[i] {
             b'"' => {
                 i += 1;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
+                loop {
+                    let rest = bytes.get(i..).unwrap_or_default();
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        None => return Ok(()),
+                        Some(j) if rest[j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j;
+                            break;
+                        }
                     }
                 }
             }
@@ -280,9 +289,55 @@ mod tests {
     }
 
     #[test]
+    fn a_trailing_line_without_newline_is_a_record() {
+        let f = frame(b"a\n\nb");
+        assert_eq!(texts(&f), ["a", "b"]);
+        assert_eq!(f.records[1].line, 3);
+    }
+
+    #[test]
     fn depth_check_ignores_brackets_in_strings() {
         assert!(check_depth(br#"{"a":"[[[[[[["}"#, 2).is_ok());
         assert_eq!(check_depth(b"[[[1]]]", 2), Err(2));
         assert!(check_depth(br#"{"a":"\"[[["}"#, 1).is_ok());
+        assert!(check_depth(br#"{"a":"\\"}"#, 1).is_ok());
+        assert_eq!(check_depth(br#"{"a":"\\",[["#, 2), Err(11));
+        assert!(check_depth(br#"{"unterminated \"#, 1).is_ok());
+    }
+
+    proptest::proptest! {
+        /// The memchr-based pass agrees with a plain byte-by-byte one.
+        #[test]
+        fn depth_check_matches_a_naive_scan(s in "[\\[\\]{}\"\\\\a ]{0,64}", limit in 0usize..6) {
+            proptest::prop_assert_eq!(check_depth(s.as_bytes(), limit), naive_depth(s.as_bytes(), limit));
+        }
+    }
+
+    fn naive_depth(bytes: &[u8], limit: usize) -> Result<(), usize> {
+        let (mut depth, mut i, mut in_str) = (0usize, 0, false);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if in_str {
+                match b {
+                    b'\\' => i += 1,
+                    b'"' => in_str = false,
+                    _ => {}
+                }
+            } else {
+                match b {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > limit {
+                            return Err(i);
+                        }
+                    }
+                    b'}' | b']' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        Ok(())
     }
 }

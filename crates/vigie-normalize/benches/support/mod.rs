@@ -76,7 +76,7 @@ fn fixture_case(
         dataset: Some(dataset),
         expect_dataset: dataset,
         data: format!(
-            "fixture `{rel}` ({} B, {per_copy} events) replicated {copies}x",
+            "fixture `{rel}` ({} B, {per_copy} event(s)) replicated {copies}x",
             payload.len() / copies
         ),
         payloads: vec![payload],
