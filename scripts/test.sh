@@ -49,7 +49,7 @@ fi
 
 if [ "$FUZZ_SECONDS" -gt 0 ] && [ -x scripts/fuzz-smoke.sh ]; then
   step "fuzz smoke: every target for ${FUZZ_SECONDS}s"
-  FUZZ_SECONDS=$FUZZ_SECONDS scripts/fuzz-smoke.sh
+  FUZZ_INSTALL=1 FUZZ_SECONDS=$FUZZ_SECONDS FUZZ_TARGET_DIR="$ROOT/target/fuzz" scripts/fuzz-smoke.sh
 fi
 
 step "all checks passed"
