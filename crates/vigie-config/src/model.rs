@@ -298,7 +298,7 @@ impl Default for IngestConfig {
         Self {
             max_body_bytes: ByteSize::mib(16),
             max_decompressed_bytes: ByteSize::mib(128),
-            max_record_bytes: ByteSize::mib(1),
+            max_record_bytes: ByteSize::mib(32),
             max_depth: 64,
             queue_capacity: 50_000,
             datasets: Vec::new(),
@@ -354,7 +354,7 @@ mod tests {
         assert!(c.auth.tokens.is_empty());
         assert_eq!(c.ingest.max_body_bytes.to_string(), "16MiB");
         assert_eq!(c.ingest.max_decompressed_bytes.to_string(), "128MiB");
-        assert_eq!(c.ingest.max_record_bytes.to_string(), "1MiB");
+        assert_eq!(c.ingest.max_record_bytes.to_string(), "32MiB");
         assert_eq!(c.ingest.max_depth, 64);
         assert_eq!(c.ingest.queue_capacity, 50_000);
         assert!(c.ingest.datasets.is_empty());

@@ -242,7 +242,7 @@ fn defaults_when_the_file_is_empty_or_absent() {
     assert_eq!(c.log.format, LogFormat::Text);
     assert_eq!(c.ingest.max_body_bytes, ByteSize::mib(16));
     assert_eq!(c.ingest.max_decompressed_bytes, ByteSize::mib(128));
-    assert_eq!(c.ingest.max_record_bytes, ByteSize::mib(1));
+    assert_eq!(c.ingest.max_record_bytes, ByteSize::mib(32));
     assert_eq!((c.ingest.max_depth, c.ingest.queue_capacity), (64, 50_000));
 }
 

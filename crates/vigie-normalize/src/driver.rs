@@ -9,7 +9,8 @@ use crate::{NormalizeError, Normalizer, RecordOutput, Registry, StreamState};
 /// Per-record limits, applied before a record reaches a normalizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest record, in bytes.
+    /// Largest record, in bytes. A wrapper (a CloudTrail S3 object, an
+    /// `EventList`) is one record, hence the generous default of 32 MiB.
     pub max_record_bytes: usize,
     /// Deepest JSON nesting accepted.
     pub max_depth: usize,
@@ -18,7 +19,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_record_bytes: 1024 * 1024,
+            max_record_bytes: 32 << 20,
             max_depth: 64,
         }
     }

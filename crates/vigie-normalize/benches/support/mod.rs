@@ -125,7 +125,7 @@ pub fn cases() -> Vec<Case> {
         "cloudtrail_records",
         ct.clone(),
     ));
-    // S3 files of 500 events (~0.7 MB: under the 1 MiB default record limit).
+    // S3 files of 500 events (~0.7 MB each), as CloudTrail delivers for a busy 5 minutes.
     out.push(Case {
         name: "cloudtrail_s3_records",
         dataset: Some("aws.cloudtrail"),

@@ -72,3 +72,19 @@ fn every_builtin_dataset_is_registered_once() {
         assert!(registry.get(d).is_some(), "{d} missing");
     }
 }
+
+#[test]
+fn a_cloudtrail_s3_file_over_a_mebibyte_is_accepted_with_default_limits() {
+    // One S3 object is one JSON record; busy accounts deliver several MB.
+    let file = vigie_synth::cloudtrail_s3_file(7, 3000);
+    assert!(file.len() > 3 << 20, "the file is {} bytes", file.len());
+    let registry = Registry::default();
+    let out = normalize_payload(
+        &registry,
+        registry.get("aws.cloudtrail"),
+        file.as_bytes(),
+        &Limits::default(),
+    );
+    assert!(out.rejected.is_empty(), "{:?}", out.rejected.first());
+    assert_eq!(out.events.len(), 3000);
+}
