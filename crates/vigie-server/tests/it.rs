@@ -325,3 +325,35 @@ async fn not_ready_while_shutting_down() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn zstd_bodies_and_pretty_printed_json_are_accepted() {
+    let h = harness(100, IngestLimits::default());
+    let body: String = (0..3).map(line).collect();
+    let compressed = zstd::encode_all(body.as_bytes(), 3).unwrap();
+    let req = Request::post("/api/v1/ingest/json")
+        .header(header::AUTHORIZATION, format!("Bearer {INGEST}"))
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .header(header::CONTENT_ENCODING, "zstd")
+        .body(Body::from(compressed))
+        .unwrap();
+    let (status, _, text) = call(&h.app, req).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json(&text)["events"], 3);
+
+    // One object spread over several lines, as `jq .` prints it.
+    let pretty = "{\n  \"@timestamp\": \"2024-05-01T00:00:00Z\",\n  \"message\": \"pretty\"\n}\n";
+    let (status, _, text) = call(
+        &h.app,
+        post(
+            "/api/v1/ingest/json",
+            Some(INGEST),
+            Some("application/json"),
+            pretty,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json(&text)["events"], 1);
+    assert_eq!(h.state.queue.depth(), 4);
+}
