@@ -66,6 +66,9 @@ pub fn normalize_payload(
         ..Output::default()
     };
     let mut state = StreamState::default();
+    // The normalizers this payload used, for their end-of-stream hook.
+    let mut used: Vec<&dyn Normalizer> = Vec::new();
+    let mut previous: Option<&dyn Normalizer> = None;
     for record in &framed.records {
         out.records += 1;
         let reject = |error, dataset: Option<&dyn Normalizer>| Rejected {
@@ -105,7 +108,10 @@ pub fn normalize_payload(
         };
         let chosen = match normalizer {
             Some(n) => n,
-            None => match registry.detect(text) {
+            None => match previous
+                .filter(|p| p.continues(text, &state))
+                .or_else(|| registry.detect(text))
+            {
                 Some(n) => n,
                 None => {
                     out.rejected.push(reject(NormalizeError::Undetected, None));
@@ -113,6 +119,10 @@ pub fn normalize_payload(
                 }
             },
         };
+        if !used.iter().any(|n| n.dataset() == chosen.dataset()) {
+            used.push(chosen);
+        }
+        previous = Some(chosen);
         let before = out.events.len();
         let mut rec_out = RecordOutput::new(&mut out.events);
         let result = chosen.normalize(text, &mut state, &mut rec_out);
@@ -139,6 +149,21 @@ pub fn normalize_payload(
             Err(error) => {
                 out.events.truncate(before);
                 out.rejected.push(reject(error, Some(chosen)));
+            }
+        }
+    }
+    if let Some(last) = framed.records.last() {
+        for n in used {
+            let mut rec_out = RecordOutput::new(&mut out.events);
+            n.finish(&mut state, &mut rec_out);
+            for (item, error) in rec_out.item_errors {
+                out.rejected.push(Rejected {
+                    index: last.index,
+                    line: last.line,
+                    item: Some(item),
+                    dataset: Some(n.dataset().to_owned()),
+                    error,
+                });
             }
         }
     }

@@ -30,11 +30,29 @@ pub trait Normalizer: Send + Sync {
         state: &mut StreamState,
         out: &mut RecordOutput<'_>,
     ) -> Result<(), NormalizeError>;
+
+    /// During auto-detection, whether `record` continues the stream this
+    /// normalizer took the previous record of, given the state it left
+    /// (a Zeek TSV data line after its `#fields` header, a VPC Flow line
+    /// after a custom header). Checked before sniffing. Default: false.
+    fn continues(&self, record: &str, state: &StreamState) -> bool {
+        let _ = (record, state);
+        false
+    }
+
+    /// Called once after the payload's last record, for formats whose
+    /// events span several records (auditd: every record sharing one
+    /// `audit(epoch:serial)`): emit what the stream state still holds.
+    /// Item errors reported here are attributed to the payload's last
+    /// record. The default does nothing.
+    fn finish(&self, state: &mut StreamState, out: &mut RecordOutput<'_>) {
+        let _ = (state, out);
+    }
 }
 
 /// State that lives for one payload (a file, an HTTP body): the column
 /// header of a VPC Flow Log file, the `#fields` of a Zeek log, and so on.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct StreamState {
     /// Column names announced by a header line, if any.
     pub header: Option<Vec<String>>,
@@ -42,6 +60,9 @@ pub struct StreamState {
     pub header_types: Option<Vec<String>>,
     /// Other `key value` directives (Zeek `#separator`, `#path`, ...).
     pub directives: Vec<(String, String)>,
+    /// Format-specific state that outlives one record (auditd's records
+    /// waiting for the rest of their event). Each format downcasts its own.
+    pub custom: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl StreamState {

@@ -1,5 +1,6 @@
 //! The built-in formats, one module per source family.
 
+pub mod auditd;
 pub mod azure;
 pub mod cloudtrail;
 pub mod falco;
@@ -8,7 +9,11 @@ pub mod gcp_audit;
 pub mod generic_json;
 pub mod guardduty;
 pub mod k8s_audit;
+pub mod suricata;
+pub mod syslog;
 pub mod vpcflow;
+pub mod wazuh;
+pub mod zeek;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -28,7 +33,12 @@ pub fn builtin() -> Vec<Box<dyn Normalizer>> {
         Box::new(azure::AzureActivity),
         Box::new(falco::Falco),
         Box::new(gatekeeper::Gatekeeper),
+        Box::new(suricata::Suricata),
+        Box::new(wazuh::Wazuh),
+        Box::new(zeek::Zeek),
         Box::new(vpcflow::VpcFlow),
+        Box::new(auditd::Auditd),
+        Box::new(syslog::Syslog),
         Box::new(generic_json::GenericJson::default()),
     ]
 }

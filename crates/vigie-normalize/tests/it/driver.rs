@@ -88,3 +88,70 @@ fn a_cloudtrail_s3_file_over_a_mebibyte_is_accepted_with_default_limits() {
     assert!(out.rejected.is_empty(), "{:?}", out.rejected.first());
     assert_eq!(out.events.len(), 3000);
 }
+
+/// Joins every record of a payload into one event, emitted at the end.
+struct JoinAll;
+
+impl vigie_normalize::Normalizer for JoinAll {
+    fn dataset(&self) -> &str {
+        "test.join"
+    }
+    fn sniff(&self, _: &str) -> bool {
+        false
+    }
+    fn normalize(
+        &self,
+        record: &str,
+        state: &mut vigie_normalize::StreamState,
+        _out: &mut vigie_normalize::RecordOutput<'_>,
+    ) -> Result<(), NormalizeError> {
+        let buf = state
+            .custom
+            .get_or_insert_with(|| Box::new(Vec::<String>::new()));
+        buf.downcast_mut::<Vec<String>>()
+            .unwrap()
+            .push(record.to_owned());
+        Ok(())
+    }
+    fn finish(
+        &self,
+        state: &mut vigie_normalize::StreamState,
+        out: &mut vigie_normalize::RecordOutput<'_>,
+    ) {
+        if let Some(buf) = state
+            .custom
+            .take()
+            .and_then(|b| b.downcast::<Vec<String>>().ok())
+        {
+            out.push(vigie_normalize::Event::new(
+                "test.join",
+                vigie_normalize::Timestamp::from_nanos(0),
+                buf.join("|"),
+            ));
+            out.reject_item(7, NormalizeError::MissingField("eoe"));
+        }
+    }
+}
+
+#[test]
+fn the_end_of_stream_hook_emits_what_spans_records() {
+    let registry = Registry::default();
+    let out = normalize_payload(
+        &registry,
+        Some(&JoinAll),
+        b"a\nb\n\nc\n",
+        &Limits::default(),
+    );
+    assert_eq!(out.accepted, 3);
+    assert_eq!(out.events.len(), 1);
+    assert_eq!(out.events[0].original, "a|b|c");
+    assert_eq!(out.rejected.len(), 1);
+    assert_eq!(
+        (
+            out.rejected[0].index,
+            out.rejected[0].line,
+            out.rejected[0].item
+        ),
+        (2, 4, Some(7))
+    );
+}

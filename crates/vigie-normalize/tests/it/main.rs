@@ -4,6 +4,7 @@
 
 mod common;
 
+mod auditd;
 mod azure;
 mod cloudtrail;
 mod driver;
@@ -13,4 +14,8 @@ mod gcp_audit;
 mod generic_json;
 mod guardduty;
 mod k8s_audit;
+mod suricata;
+mod syslog;
 mod vpcflow;
+mod wazuh;
+mod zeek;
