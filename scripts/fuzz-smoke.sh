@@ -55,6 +55,11 @@ seeds_for() {
     normalize_falco_alerts) echo "falco/output_files/*.json falcosidekick/*.jsonl" ;;
     normalize_gatekeeper_audit) echo "gatekeeper/samples/*.json gatekeeper/samples/*.log" ;;
     normalize_aws_vpcflow) echo "elastic/aws/vpcflow/*.log" ;;
+    normalize_syslog) echo "elastic/system/auth/*.log" ;;
+    normalize_auditd) echo "elastic/auditd/log/*.log" ;;
+    normalize_zeek) echo "zeek/btest-baseline/*/*.log elastic/zeek/*/*.log" ;;
+    normalize_suricata_eve) echo "suricata/doc_examples/* elastic/suricata/eve/*.log" ;;
+    normalize_wazuh_alerts) echo "wazuh/alerts_json/*" ;;
     *) echo "elastic/aws/*/*.log elastic/kubernetes/audit_logs/*.log elastic/gcp/audit/*.log elastic/azure/*/*.log falco/output_files/*.json gatekeeper/samples/*.json elastic/suricata/eve/*.log" ;;
     esac
 }

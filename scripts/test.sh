@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every check CI runs, in one command. On a fresh Debian machine it first
-# installs what the tests need (curl, Python `requests`, cargo-deny,
+# installs what the tests need (curl, Python `requests` and `elasticsearch`, cargo-deny,
 # cargo-fuzz). One target dir is shared by every step: the workspace is
 # built once for tests.
 #
@@ -29,6 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 python3 -c 'import requests' 2>/dev/null || python3 -m pip install -q requests
+python3 -c 'import elasticsearch' 2>/dev/null || python3 -m pip install -q "elasticsearch>=8,<9"
 echo "curl: $(curl --version | head -1)"
 echo "python: $(python3 --version), requests $(python3 -c 'import requests; print(requests.__version__)')"
 

@@ -74,9 +74,11 @@ impl Encoding {
     }
 }
 
-/// Accepts the content types vigie ingests: JSON, NDJSON/JSON Lines,
-/// plain text (line formats), and `application/octet-stream` or none at
-/// all (payloads are sniffed). Parameters such as `charset` are ignored.
+/// Accepts the content types vigie ingests: JSON, NDJSON/JSON Lines (and
+/// their `+json`/`+x-ndjson` structured suffixes, as the Elasticsearch
+/// clients send), plain text (line formats), and `application/octet-stream`
+/// or none at all (payloads are sniffed). Parameters such as `charset` are
+/// ignored.
 pub fn check_content_type(value: Option<&str>) -> Result<(), DecodeError> {
     let Some(value) = value else { return Ok(()) };
     let essence = value
@@ -100,7 +102,9 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), DecodeError> {
             | "application/gzip"
             | "application/x-gzip"
             | "application/zstd"
-    ) || essence.ends_with("+json");
+    ) || essence.ends_with("+json")
+        || essence.ends_with("+x-ndjson")
+        || essence.ends_with("+ndjson");
     if ok {
         Ok(())
     } else {
@@ -223,6 +227,9 @@ mod tests {
         assert!(check_content_type(Some("application/json; charset=utf-8")).is_ok());
         assert!(check_content_type(Some("application/x-ndjson")).is_ok());
         assert!(check_content_type(Some("application/cloudevents+json")).is_ok());
+        // What the official Elasticsearch clients send to `_bulk`.
+        let es = "application/vnd.elasticsearch+x-ndjson; compatible-with=8";
+        assert!(check_content_type(Some(es)).is_ok());
         let err = check_content_type(Some("application/x-www-form-urlencoded")).unwrap_err();
         assert!(err.to_string().contains("x-www-form-urlencoded"));
         assert!(check_content_type(Some("multipart/form-data; boundary=x")).is_err());

@@ -170,14 +170,28 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// The secret a request presents: `Authorization: Bearer <token>`, or HTTP
+/// The secret a request presents: `Authorization: Bearer <token>`, HTTP
 /// Basic with the token as password (for clients such as Falco's
-/// `http_output` that can only put credentials in the URL).
+/// `http_output` that can only put credentials in the URL), or
+/// Elasticsearch's `ApiKey` scheme with the token as the key.
 fn presented_token(req: &Request) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.trim().split_once(' ')?;
     if scheme.eq_ignore_ascii_case("bearer") {
         return Some(rest.trim().to_owned());
+    }
+    if scheme.eq_ignore_ascii_case("apikey") {
+        // Elasticsearch clients send base64("id:key"); accept the token as
+        // the key, or the token itself.
+        let rest = rest.trim();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()
+            .and_then(|d| String::from_utf8(d).ok());
+        return Some(match decoded.as_deref().and_then(|t| t.split_once(':')) {
+            Some((_, key)) => key.to_owned(),
+            None => rest.to_owned(),
+        });
     }
     if scheme.eq_ignore_ascii_case("basic") {
         let decoded = base64::engine::general_purpose::STANDARD

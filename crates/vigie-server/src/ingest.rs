@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -90,10 +90,16 @@ pub async fn ingest_falco(
     ingest(state, Some("falco.alerts".into()), headers, body).await
 }
 
-fn refuse(state: &AppState, reason: &'static str, err: ApiError) -> Response {
-    state.metrics.request_error(INPUT, reason);
+/// Counts and logs a refused request; the error becomes its answer.
+pub(crate) fn refuse(
+    state: &AppState,
+    input: &'static str,
+    reason: &'static str,
+    err: ApiError,
+) -> ApiError {
+    state.metrics.request_error(input, reason);
     tracing::debug!(reason, status = err.status.as_u16(), message = %err.message, "ingest request refused");
-    err.into_response()
+    err
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, ()> {
@@ -109,71 +115,65 @@ async fn ingest(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    if let Some(name) = dataset.as_deref() {
+        if state.registry.get(name).is_none() {
+            let known: Vec<&str> = state.registry.datasets().collect();
+            let message = format!(
+                "unknown dataset `{name}`; known datasets: {}",
+                known.join(", ")
+            );
+            let err = ApiError::new(StatusCode::NOT_FOUND, message);
+            return refuse(&state, INPUT, "unknown_dataset", err).into_response();
+        }
+    }
+    let (raw, encoding) = match read_body(&state, INPUT, &headers, body).await {
+        Ok(r) => r,
+        Err(err) => return err.into_response(),
+    };
     let limits = state.limits;
-    state
-        .metrics
-        .ingest_requests
-        .get_or_create(&vigie_metrics::InputLabels { input: INPUT })
-        .inc();
+    let name = dataset.clone();
+    let output = decode_then(&state, INPUT, raw, encoding, move |st, payload| {
+        let normalizer = name.as_deref().and_then(|n| st.registry.get(n));
+        normalize_payload(&st.registry, normalizer, payload, &limits.record)
+    })
+    .await;
+    match output {
+        Ok(output) => admit(&state, dataset.as_deref(), output),
+        Err(err) => err.into_response(),
+    }
+}
 
-    let Ok(content_type) = header_str(&headers, header::CONTENT_TYPE) else {
-        return refuse(
-            &state,
-            "content_type",
-            ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "the Content-Type header is not valid text",
-            ),
-        );
+/// Checks the content type and encoding headers and reads the body within
+/// `max_body_bytes`; counts the request and its bytes under `input`.
+pub(crate) async fn read_body(
+    state: &AppState,
+    input: &'static str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Bytes, Option<Encoding>), ApiError> {
+    let limits = state.limits;
+    let labels = vigie_metrics::InputLabels { input };
+    state.metrics.ingest_requests.get_or_create(&labels).inc();
+    let media = |message: String| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+
+    let Ok(content_type) = header_str(headers, header::CONTENT_TYPE) else {
+        let err = media("the Content-Type header is not valid text".into());
+        return Err(refuse(state, input, "content_type", err));
     };
     if let Err(e) = check_content_type(content_type) {
-        return refuse(
-            &state,
-            e.kind(),
-            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()),
-        );
+        return Err(refuse(state, input, e.kind(), media(e.to_string())));
     }
-    let encoding = match header_str(&headers, header::CONTENT_ENCODING) {
+    let encoding = match header_str(headers, header::CONTENT_ENCODING) {
         Ok(None) => None,
         Ok(Some(v)) => match Encoding::from_header(v) {
             Ok(Encoding::Identity) => None,
             Ok(enc) => Some(enc),
-            Err(e) => {
-                return refuse(
-                    &state,
-                    e.kind(),
-                    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string()),
-                )
-            }
+            Err(e) => return Err(refuse(state, input, e.kind(), media(e.to_string()))),
         },
         Err(()) => {
-            return refuse(
-                &state,
-                "content_encoding",
-                ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "the Content-Encoding header is not valid text",
-                ),
-            )
+            let err = media("the Content-Encoding header is not valid text".into());
+            return Err(refuse(state, input, "content_encoding", err));
         }
-    };
-
-    let normalizer_name = match &dataset {
-        Some(name) if state.registry.get(name).is_none() => {
-            let known: Vec<&str> = state.registry.datasets().collect();
-            return refuse(
-                &state,
-                "unknown_dataset",
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    format!(
-                        "unknown dataset `{name}`; known datasets: {}",
-                        known.join(", ")
-                    ),
-                ),
-            );
-        }
-        other => other.clone(),
     };
 
     let too_large = || {
@@ -190,7 +190,7 @@ async fn ingest(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
-        return refuse(&state, "body_too_large", too_large());
+        return Err(refuse(state, input, "body_too_large", too_large()));
     }
     let raw = match axum::body::to_bytes(body, limits.max_body_bytes).await {
         Ok(b) => b,
@@ -199,73 +199,77 @@ async fn ingest(
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
                 || e.to_string().contains("length limit");
             if is_limit {
-                return refuse(&state, "body_too_large", too_large());
+                return Err(refuse(state, input, "body_too_large", too_large()));
             }
-            return refuse(
-                &state,
-                "body_read",
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("could not read the request body: {e}"),
-                ),
+            let err = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("could not read the request body: {e}"),
             );
+            return Err(refuse(state, input, "body_read", err));
         }
     };
     state
         .metrics
         .ingest_bytes
-        .get_or_create(&vigie_metrics::InputLabels { input: INPUT })
+        .get_or_create(&labels)
         .inc_by(raw.len() as u64);
+    Ok((raw, encoding))
+}
 
-    // Decompression and normalization are CPU work: keep them off the
-    // async workers so slow bodies never stall health checks.
-    let work_state = state.clone();
+/// Decompresses `raw` (bounded by `max_decompressed_bytes`) and runs `work`
+/// on the payload, both on the blocking pool: decompression and
+/// normalization are CPU work and must not stall the async workers.
+pub(crate) async fn decode_then<T: Send + 'static>(
+    state: &Arc<AppState>,
+    input: &'static str,
+    raw: Bytes,
+    encoding: Option<Encoding>,
+    work: impl FnOnce(&AppState, &[u8]) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let limit = state.limits.max_decompressed_bytes;
+    let st = state.clone();
     let joined = tokio::task::spawn_blocking(move || {
-        let payload = decode(&raw, encoding, limits.max_decompressed_bytes)?;
-        let registry = &work_state.registry;
-        let normalizer = normalizer_name.as_deref().and_then(|n| registry.get(n));
-        Ok::<Output, DecodeError>(normalize_payload(
-            registry,
-            normalizer,
-            &payload,
-            &limits.record,
-        ))
+        let payload = decode(&raw, encoding, limit)?;
+        Ok::<T, DecodeError>(work(&st, &payload))
     })
     .await;
-    let output = match joined {
-        Ok(Ok(out)) => out,
+    match joined {
+        Ok(Ok(out)) => Ok(out),
         Ok(Err(e)) => {
             let status = match e {
                 DecodeError::DecompressedTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 DecodeError::Corrupt { .. } => StatusCode::BAD_REQUEST,
                 _ => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             };
-            return refuse(&state, e.kind(), ApiError::new(status, e.to_string()));
+            Err(refuse(
+                state,
+                input,
+                e.kind(),
+                ApiError::new(status, e.to_string()),
+            ))
         }
         Err(_) => {
-            return refuse(
-                &state,
-                "internal",
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "normalization failed unexpectedly",
-                ),
+            let err = ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "normalization failed unexpectedly",
             );
+            Err(refuse(state, input, "internal", err))
         }
-    };
-    admit(&state, dataset.as_deref(), output)
+    }
 }
 
-/// Queues the events (all or nothing), counts outcomes, builds the reply.
-fn admit(state: &AppState, dataset: Option<&str>, output: Output) -> Response {
-    let Output {
-        events,
-        accepted,
-        skipped,
-        rejected,
-        ..
-    } = output;
-    let n_events = events.len();
+/// Admits `output`'s events to the queue as one batch (all or nothing) and,
+/// once admitted, counts every record outcome. On refusal nothing is
+/// counted as accepted and the response says why (429, 413, 503).
+/// Returns how many events were queued.
+pub(crate) fn enqueue(
+    state: &AppState,
+    input: &'static str,
+    dataset: Option<&str>,
+    output: &mut Output,
+) -> Result<usize, ApiError> {
+    let events = std::mem::take(&mut output.events);
+    let queued = events.len();
     // Per-dataset accepted counts, taken before the events move to the queue.
     let mut per_dataset: Vec<(String, u64)> = Vec::new();
     for ev in &events {
@@ -294,20 +298,37 @@ fn admit(state: &AppState, dataset: Option<&str>, output: Output) -> Response {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(5),
             ),
         };
-        return refuse(state, reason, err);
+        return Err(refuse(state, input, reason, err));
     }
     for (d, n) in &per_dataset {
         state.metrics.record(d, "accepted", *n);
     }
     let fallback = dataset.unwrap_or("unknown");
-    if skipped > 0 {
-        state.metrics.record(fallback, "skipped", skipped as u64);
+    if output.skipped > 0 {
+        state
+            .metrics
+            .record(fallback, "skipped", output.skipped as u64);
     }
-    for r in &rejected {
+    for r in &output.rejected {
         state
             .metrics
             .reject(r.dataset.as_deref().unwrap_or(fallback), r.error.kind());
     }
+    Ok(queued)
+}
+
+/// Queues the events, counts outcomes, builds the reply.
+fn admit(state: &AppState, dataset: Option<&str>, mut output: Output) -> Response {
+    let n_events = match enqueue(state, INPUT, dataset, &mut output) {
+        Ok(n) => n,
+        Err(err) => return err.into_response(),
+    };
+    let Output {
+        accepted,
+        skipped,
+        rejected,
+        ..
+    } = output;
     let reply = IngestReply {
         accepted,
         rejected: rejected.len(),

@@ -2,7 +2,8 @@
 //!
 //! [`router`] builds the axum application: health endpoints (open), `/metrics`
 //! (scope `read`), and the ingest API (scope `ingest`) with its aliases for the
-//! Kubernetes audit webhook and Falco/Falcosidekick. [`serve`] runs it until
+//! Kubernetes audit webhook and Falco/Falcosidekick, plus the
+//! Elasticsearch-compatible bulk API under `/es` ([`elastic`]). [`serve`] runs it until
 //! the shutdown future resolves, finishing in-flight requests first.
 //!
 //! Handlers are thin: decoding lives in `vigie-ingest`, normalization in
@@ -10,6 +11,7 @@
 
 mod api_error;
 pub mod auth;
+pub mod elastic;
 mod health;
 mod ingest;
 
@@ -99,6 +101,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             (state.clone(), Scope::Ingest),
             auth::require_scope,
         ));
+    let elastic = elastic::routes().route_layer(axum::middleware::from_fn_with_state(
+        (state.clone(), Scope::Ingest),
+        auth::require_scope,
+    ));
     let read = Router::new()
         .route("/metrics", get(health::metrics))
         .route("/api/v1/datasets", get(health::datasets))
@@ -110,6 +116,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/-/healthy", get(health::healthy))
         .route("/-/ready", get(health::ready))
         .merge(ingest)
+        .merge(elastic)
         .merge(read)
         .fallback(api_error::not_found)
         .layer(CatchPanicLayer::custom(api_error::panic_response))

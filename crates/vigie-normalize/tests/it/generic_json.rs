@@ -7,15 +7,22 @@ use vigie_normalize::{normalize_payload, Limits, Registry, Timestamp};
 use crate::common::{field, normalize_bytes, read};
 
 #[test]
-fn suricata_eve_lines_fall_back_to_json_with_their_timestamp() {
-    // No Suricata normalizer is registered: EVE lines are generic JSON,
-    // timed by `timestamp` (offsets without a colon, e.g. +0100).
+fn eve_lines_ingested_as_json_keep_their_timestamp() {
+    // Suricata EVE lines sent to the generic `json` dataset (as a user with
+    // no Suricata pipeline would) are timed by `timestamp` (offsets without
+    // a colon, e.g. +0100). Auto-detection sends them to `suricata.eve`.
     let rel = "suricata/doc_examples/eve-json-format_examples.jsonl";
     let text = String::from_utf8(read(rel)).unwrap();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let out = normalize_bytes(None, text.as_bytes());
+    let out = normalize_bytes(Some("json"), text.as_bytes());
     assert!(out.rejected.is_empty(), "{:?}", out.rejected);
     assert_eq!(out.events.len(), lines.len());
+    let detected = normalize_bytes(None, text.as_bytes());
+    assert!(detected
+        .events
+        .iter()
+        .filter(|e| e.dataset() != "json")
+        .all(|e| e.dataset() == "suricata.eve"));
     for (e, line) in out.events.iter().zip(&lines) {
         let src: Value = serde_json::from_str(line).unwrap();
         assert_eq!(e.dataset(), "json");

@@ -329,3 +329,37 @@ fn configured_tokens_from_the_environment_replace_the_bootstrap_token() {
         "the secret never reaches the log"
     );
 }
+
+#[test]
+fn the_python_elasticsearch_client_ships_with_bulk() {
+    let dir = scratch("es-client");
+    let mut server = Server::start(&dir, None);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/es_client.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(format!("http://{}", server.addr))
+        .arg(&server.token)
+        .arg(fixture(""))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "elasticsearch client failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = json(String::from_utf8_lossy(&out.stdout).lines().last().unwrap());
+    server.terminate();
+    let events = server.spooled();
+    let count = |d: &str| events.iter().filter(|e| e["event"]["dataset"] == d).count() as u64;
+    assert_eq!(
+        count("aws.cloudtrail"),
+        summary["cloudtrail"].as_u64().unwrap()
+    );
+    assert_eq!(count("kubernetes.audit"), summary["k8s"].as_u64().unwrap());
+    assert_eq!(
+        count("json"),
+        1,
+        "the app-logs document, detected as generic JSON"
+    );
+}
