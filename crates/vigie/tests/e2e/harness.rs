@@ -231,3 +231,31 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
 }
+
+/// Runs a Python client script from `tests/e2e` against `server` (base URL,
+/// token and fixture directory as arguments); fails the test with its
+/// output unless it exits 0; returns its last stdout line as JSON.
+pub fn run_python_client(script: &str, server: &Server) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e")
+        .join(script);
+    let out = Command::new("python3")
+        .arg(&path)
+        .arg(format!("http://{}", server.addr))
+        .arg(&server.token)
+        .arg(fixture(""))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{script} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or("null"),
+    )
+}

@@ -1,10 +1,9 @@
 //! Real HTTP clients against a real server: curl and Python `requests`.
 
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::{curl, fixture, gzip, json, metric, scratch, Server};
+use crate::harness::{curl, fixture, gzip, json, metric, run_python_client, scratch, Server};
 
 #[test]
 fn zero_config_start_prints_a_token_once_and_guards_every_api_but_health() {
@@ -273,21 +272,7 @@ fn bad_input_gets_clear_errors_and_is_counted_in_metrics() {
 fn python_requests_client_pushes_and_reads_replies() {
     let dir = scratch("python");
     let mut server = Server::start(&dir, None);
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/push_client.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(format!("http://{}", server.addr))
-        .arg(&server.token)
-        .arg(fixture(""))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "python client failed:\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = json(String::from_utf8_lossy(&out.stdout).lines().last().unwrap());
+    let summary = run_python_client("push_client.py", &server);
     server.terminate();
     assert_eq!(
         server.spooled().len() as u64,
@@ -334,21 +319,7 @@ fn configured_tokens_from_the_environment_replace_the_bootstrap_token() {
 fn the_python_elasticsearch_client_ships_with_bulk() {
     let dir = scratch("es-client");
     let mut server = Server::start(&dir, None);
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/es_client.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(format!("http://{}", server.addr))
-        .arg(&server.token)
-        .arg(fixture(""))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "elasticsearch client failed:\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = json(String::from_utf8_lossy(&out.stdout).lines().last().unwrap());
+    let summary = run_python_client("es_client.py", &server);
     server.terminate();
     let events = server.spooled();
     let count = |d: &str| events.iter().filter(|e| e["event"]["dataset"] == d).count() as u64;
