@@ -1,6 +1,5 @@
 //! Real HTTP clients against a real server: curl and Python `requests`.
 
-
 use serde_json::Value;
 
 use crate::harness::{curl, fixture, gzip, json, metric, run_python_client, scratch, Server};
