@@ -196,55 +196,42 @@ fn bad_input_gets_clear_errors_and_is_counted_in_metrics() {
     assert_eq!(indices, [1, 2, 3]);
 
     let (_, text) = curl(&["-H", &auth, &server.url("/metrics")]);
-    assert_eq!(
-        metric(
-            &text,
-            r#"vigie_ingest_request_errors_total{input="http",reason="content_type"}"#
+    let expected = [
+        (
+            r#"vigie_ingest_request_errors_total{input="http",reason="content_type"}"#,
+            1.0,
         ),
-        Some(1.0)
-    );
-    assert_eq!(
-        metric(
-            &text,
-            r#"vigie_ingest_request_errors_total{input="http",reason="body_too_large"}"#
+        (
+            r#"vigie_ingest_request_errors_total{input="http",reason="body_too_large"}"#,
+            1.0,
         ),
-        Some(1.0)
-    );
-    assert_eq!(
-        metric(
-            &text,
-            r#"vigie_ingest_request_errors_total{input="http",reason="decompressed_too_large"}"#
+        (
+            r#"vigie_ingest_request_errors_total{input="http",reason="decompressed_too_large"}"#,
+            1.0,
         ),
-        Some(1.0)
-    );
-    assert_eq!(
-        metric(
-            &text,
-            r#"vigie_ingest_records_total{dataset="json",outcome="accepted"}"#
+        (
+            r#"vigie_ingest_records_total{dataset="json",outcome="accepted"}"#,
+            2.0,
         ),
-        Some(2.0)
-    );
-    assert_eq!(
-        metric(
-            &text,
-            r#"vigie_ingest_records_total{dataset="json",outcome="rejected"}"#
+        (
+            r#"vigie_ingest_records_total{dataset="json",outcome="rejected"}"#,
+            3.0,
         ),
-        Some(3.0)
-    );
-    assert_eq!(
-        metric(
-            &text,
-            r#"vigie_ingest_rejected_records_total{dataset="json",reason="too_large"}"#
+        (
+            r#"vigie_ingest_rejected_records_total{dataset="json",reason="too_large"}"#,
+            1.0,
         ),
-        Some(1.0)
-    );
-    assert_eq!(
-        metric(
-            &text,
-            r#"vigie_ingest_rejected_records_total{dataset="json",reason="too_deep"}"#
+        (
+            r#"vigie_ingest_rejected_records_total{dataset="json",reason="too_deep"}"#,
+            1.0,
         ),
-        Some(1.0)
-    );
+    ];
+    let wrong: Vec<String> = expected
+        .iter()
+        .filter(|(series, want)| metric(&text, series) != Some(*want))
+        .map(|(series, want)| format!("{series}: want {want}, got {:?}", metric(&text, series)))
+        .collect();
+    assert!(wrong.is_empty(), "metrics:\n{}", wrong.join("\n"));
     assert_eq!(server.terminate().code(), Some(0));
     assert_eq!(
         server.spooled().len(),
