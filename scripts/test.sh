@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check CI runs, in one command. On a fresh Debian machine it first
-# installs what the tests need (curl, Python `requests` and `elasticsearch`, cargo-deny,
-# cargo-fuzz). One target dir is shared by every step: the workspace is
+# installs what the tests need: Debian's curl, util-linux `logger`, rsyslog
+# and openssl; Python's requests, elasticsearch, boto3, moto (server mode),
+# protobuf and cramjam; cargo-deny and cargo-fuzz. One target dir is shared by every step: the workspace is
 # built once for tests.
 #
 # Flags (environment):
@@ -25,13 +26,19 @@ fi
 missing=()
 command -v curl >/dev/null || missing+=(curl)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+command -v logger >/dev/null || missing+=(bsdutils)
+command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 python3 -c 'import requests' 2>/dev/null || python3 -m pip install -q requests
 python3 -c 'import elasticsearch' 2>/dev/null || python3 -m pip install -q "elasticsearch>=8,<9"
+python3 -c 'import boto3, moto.server' 2>/dev/null || python3 -m pip install -q boto3 "moto[server]>=5,<6"
+python3 -c 'import google.protobuf, cramjam' 2>/dev/null || python3 -m pip install -q protobuf cramjam
 echo "curl: $(curl --version | head -1)"
 echo "python: $(python3 --version), requests $(python3 -c 'import requests; print(requests.__version__)')"
+echo "moto: $(python3 -c 'import moto; print(moto.__version__)'), rsyslog: $(/usr/sbin/rsyslogd -v | head -1)"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -106,7 +106,7 @@ impl fmt::Display for HumanDuration {
             return f.write_str("0s");
         }
         for (unit, n) in UNITS {
-            if total % n == 0 {
+            if total.is_multiple_of(*n) {
                 return write!(f, "{}{unit}", total / n);
             }
         }

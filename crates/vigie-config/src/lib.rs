@@ -57,6 +57,7 @@ mod de;
 mod duration;
 mod env;
 mod error;
+mod inputs;
 mod interpolate;
 mod load;
 mod model;
@@ -73,6 +74,9 @@ use std::path::Path;
 pub use duration::{DurationError, HumanDuration};
 pub use env::{process_env, ENV_DATA_DIR, ENV_INGEST_TOKEN, ENV_LISTEN, ENV_LOG_LEVEL};
 pub use error::{ConfigError, ConfigErrors};
+pub use inputs::{
+    FileInput, InputsConfig, S3Input, StartAt, SyslogInput, SyslogProtocol, TlsConfig,
+};
 pub use interpolate::EnvLookup;
 pub use model::{
     AuthConfig, Config, DatasetConfig, IngestConfig, LogConfig, LogFormat, LogLevel, Scope,

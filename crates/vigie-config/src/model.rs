@@ -26,6 +26,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `ingest`: limits of the ingest endpoint and user-defined datasets.
     pub ingest: IngestConfig,
+    /// `inputs`: syslog listeners, tailed files and S3 pollers.
+    pub inputs: crate::InputsConfig,
     /// Where each setting came from; used to place validation errors. Not a
     /// setting: ignored by `PartialEq`.
     #[serde(skip)]
@@ -65,7 +67,7 @@ pub(crate) fn parse_socket_addr(text: &str) -> Result<SocketAddr, String> {
     })
 }
 
-fn socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+pub(crate) fn socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
         type Value = SocketAddr;

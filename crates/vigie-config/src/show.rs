@@ -66,7 +66,66 @@ impl Config {
                 }
             }
         }
+        self.inputs_yaml(&mut o);
         o
+    }
+
+    fn inputs_yaml(&self, o: &mut String) {
+        let ins = &self.inputs;
+        let _ = writeln!(o, "inputs:");
+        let list = |o: &mut String, key: &str, empty: bool| {
+            let _ = writeln!(o, "  {key}:{}", if empty { " []" } else { "" });
+        };
+        list(o, "syslog", ins.syslog.is_empty());
+        for s in &ins.syslog {
+            let _ = writeln!(o, "    - name: {}", scalar(&s.name));
+            let _ = writeln!(o, "      protocol: {}", s.protocol.as_str());
+            let _ = writeln!(o, "      listen: {}", scalar(&s.listen.to_string()));
+            let _ = writeln!(o, "      dataset: {}", scalar(&s.dataset));
+            let _ = writeln!(o, "      max_frame_bytes: {}", s.max_frame_bytes);
+            let _ = writeln!(o, "      max_connections: {}", s.max_connections);
+            if let Some(t) = &s.tls {
+                let _ = writeln!(o, "      tls:");
+                let _ = writeln!(o, "        cert: {}", scalar(&t.cert.to_string_lossy()));
+                let _ = writeln!(o, "        key: {}", scalar(&t.key.to_string_lossy()));
+                if let Some(ca) = &t.client_ca {
+                    let _ = writeln!(o, "        client_ca: {}", scalar(&ca.to_string_lossy()));
+                }
+            }
+        }
+        list(o, "files", ins.files.is_empty());
+        for f in &ins.files {
+            let _ = writeln!(o, "    - name: {}", scalar(&f.name));
+            let paths: Vec<String> = f.paths.iter().map(|p| scalar(p)).collect();
+            let _ = writeln!(o, "      paths: [{}]", paths.join(", "));
+            if let Some(d) = &f.dataset {
+                let _ = writeln!(o, "      dataset: {}", scalar(d));
+            }
+            let _ = writeln!(o, "      start_at: {}", f.start_at.as_str());
+            let _ = writeln!(o, "      poll_interval: {}", f.poll_interval);
+        }
+        list(o, "s3", ins.s3.is_empty());
+        for b in &ins.s3 {
+            let _ = writeln!(o, "    - name: {}", scalar(&b.name));
+            let _ = writeln!(o, "      bucket: {}", scalar(&b.bucket));
+            let _ = writeln!(o, "      prefix: {}", scalar(&b.prefix));
+            for (key, v) in [
+                ("region", &b.region),
+                ("endpoint", &b.endpoint),
+                ("dataset", &b.dataset),
+            ] {
+                if let Some(v) = v {
+                    let _ = writeln!(o, "      {key}: {}", scalar(v));
+                }
+            }
+            let _ = writeln!(o, "      poll_interval: {}", b.poll_interval);
+            if b.access_key_id.is_some() {
+                let _ = writeln!(o, "      access_key_id: \"***\"");
+            }
+            if b.secret_access_key.is_some() {
+                let _ = writeln!(o, "      secret_access_key: \"***\"");
+            }
+        }
     }
 }
 

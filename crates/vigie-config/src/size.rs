@@ -111,7 +111,7 @@ impl fmt::Display for ByteSize {
                 .rev()
                 .chain(UNITS[4..].iter().rev())
             {
-                if n % m == 0 {
+                if n.is_multiple_of(*m) {
                     return write!(f, "{}{unit}", n / m);
                 }
             }

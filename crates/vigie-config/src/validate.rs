@@ -39,6 +39,7 @@ impl Config {
         self.check_tokens(&mut problems);
         self.check_ingest(&mut problems);
         self.check_datasets(builtin_datasets, &mut problems);
+        self.check_inputs(builtin_datasets, &mut problems);
         problems
             .into_iter()
             .map(|(path, message)| (self.origin.file_path(&path), message))
@@ -202,6 +203,144 @@ impl Config {
                         ),
                     ));
                 }
+            }
+        }
+    }
+}
+
+impl Config {
+    fn check_inputs(&self, builtin: &[&str], out: &mut Vec<(String, String)>) {
+        let known =
+            |d: &str| builtin.contains(&d) || self.ingest.datasets.iter().any(|u| u.name == d);
+        let check_dataset = |at: String,
+                             d: &str,
+                             auto_ok: bool,
+                             out: &mut Vec<(String, String)>| {
+            // Without the registry's names (from_yaml), any name passes here
+            // and `validate` checks it again.
+            if builtin.is_empty() || known(d) || (auto_ok && d == "auto") {
+                return;
+            }
+            out.push((
+                at,
+                format!("unknown dataset \"{d}\": use a built-in dataset (`vigie datasets`) or one from ingest.datasets"),
+            ));
+        };
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut name = |at: &str, n: &'_ str, out: &mut Vec<(String, String)>| {
+            if n.is_empty()
+                || !n
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            {
+                out.push((
+                    format!("{at}.name"),
+                    format!("invalid input name \"{n}\": use letters, digits, `_`, `.` and `-`"),
+                ));
+            } else if let Some(first) = names.get(n) {
+                out.push((
+                    format!("{at}.name"),
+                    format!("duplicate input name \"{n}\" (also used by {first})"),
+                ));
+            } else {
+                names.insert(n.to_owned(), self.origin.file_path(at));
+            }
+        };
+        let mut listens: HashMap<(std::net::SocketAddr, bool), String> = HashMap::new();
+        for (i, s) in self.inputs.syslog.iter().enumerate() {
+            let at = format!("inputs.syslog[{i}]");
+            name(&at, &s.name, out);
+            check_dataset(format!("{at}.dataset"), &s.dataset, true, out);
+            let udp = s.protocol == crate::SyslogProtocol::Udp;
+            if let Some(first) = listens.get(&(s.listen, udp)) {
+                out.push((
+                    format!("{at}.listen"),
+                    format!("{} is already used by {first}", s.listen),
+                ));
+            } else {
+                listens.insert((s.listen, udp), self.origin.file_path(&at));
+            }
+            if s.listen == self.server.listen && !udp {
+                out.push((
+                    format!("{at}.listen"),
+                    format!("{} is server.listen", s.listen),
+                ));
+            }
+            match (s.protocol, &s.tls) {
+                (crate::SyslogProtocol::Tls, None) => {
+                    out.push((at.clone(), "protocol `tls` needs `tls: {cert, key}`".into()))
+                }
+                (crate::SyslogProtocol::Udp | crate::SyslogProtocol::Tcp, Some(_)) => out.push((
+                    format!("{at}.tls"),
+                    format!(
+                        "`tls` is only used with protocol `tls`, not `{}`",
+                        s.protocol.as_str()
+                    ),
+                )),
+                _ => {}
+            }
+            if s.max_frame_bytes.0 < 480 {
+                out.push((
+                    format!("{at}.max_frame_bytes"),
+                    "must be at least 480 bytes (RFC 5424's minimum)".into(),
+                ));
+            }
+            if s.max_connections == 0 {
+                out.push((format!("{at}.max_connections"), "must be at least 1".into()));
+            }
+        }
+        for (i, f) in self.inputs.files.iter().enumerate() {
+            let at = format!("inputs.files[{i}]");
+            name(&at, &f.name, out);
+            if f.paths.is_empty() {
+                out.push((
+                    format!("{at}.paths"),
+                    "at least one path or glob pattern is needed".into(),
+                ));
+            }
+            for (k, p) in f.paths.iter().enumerate() {
+                if p.trim().is_empty() {
+                    out.push((format!("{at}.paths[{k}]"), "must not be empty".into()));
+                }
+            }
+            if let Some(d) = &f.dataset {
+                check_dataset(format!("{at}.dataset"), d, false, out);
+            }
+            if f.poll_interval.0.is_zero() {
+                out.push((
+                    format!("{at}.poll_interval"),
+                    "must be longer than 0".into(),
+                ));
+            }
+        }
+        for (i, b) in self.inputs.s3.iter().enumerate() {
+            let at = format!("inputs.s3[{i}]");
+            name(&at, &b.name, out);
+            if b.bucket.trim().is_empty() {
+                out.push((format!("{at}.bucket"), "must not be empty".into()));
+            }
+            if let Some(d) = &b.dataset {
+                check_dataset(format!("{at}.dataset"), d, false, out);
+            }
+            if let Some(e) = &b.endpoint {
+                if !(e.starts_with("http://") || e.starts_with("https://")) {
+                    out.push((
+                        format!("{at}.endpoint"),
+                        format!("invalid endpoint \"{e}\": expected an http:// or https:// URL"),
+                    ));
+                }
+            }
+            if b.access_key_id.is_some() != b.secret_access_key.is_some() {
+                out.push((
+                    at.clone(),
+                    "set both `access_key_id` and `secret_access_key`, or neither".into(),
+                ));
+            }
+            if b.poll_interval.0.is_zero() {
+                out.push((
+                    format!("{at}.poll_interval"),
+                    "must be longer than 0".into(),
+                ));
             }
         }
     }

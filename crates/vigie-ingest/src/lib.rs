@@ -9,6 +9,8 @@
 //!
 //! Everything here works on in-memory buffers: no sockets, no files.
 
+pub mod loki;
+
 use std::borrow::Cow;
 use std::io::Read;
 

@@ -39,6 +39,22 @@ pub struct InputLabels {
     pub input: &'static str,
 }
 
+/// `{input, name}`: a configured input (`input` is its kind, `name` the
+/// name given in the configuration).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NamedInputLabels {
+    pub input: &'static str,
+    pub name: String,
+}
+
+/// `{input, name, reason}`: errors of a configured input.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InputErrorLabels {
+    pub input: &'static str,
+    pub name: String,
+    pub reason: &'static str,
+}
+
 /// `{reason}`: authentication failures.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AuthLabels {
@@ -64,6 +80,10 @@ pub struct Metrics {
     pub queue_capacity: Gauge,
     pub pipeline_events: Counter,
     pub pipeline_sink_errors: Counter,
+    pub input_messages: Family<NamedInputLabels, Counter>,
+    pub input_bytes: Family<NamedInputLabels, Counter>,
+    pub input_errors: Family<InputErrorLabels, Counter>,
+    pub input_connections: Family<NamedInputLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -86,6 +106,10 @@ impl Metrics {
             queue_capacity: Gauge::default(),
             pipeline_events: Counter::default(),
             pipeline_sink_errors: Counter::default(),
+            input_messages: Family::default(),
+            input_bytes: Family::default(),
+            input_errors: Family::default(),
+            input_connections: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -138,6 +162,26 @@ impl Metrics {
             "Batches the pipeline's sink failed to write",
             m.pipeline_sink_errors.clone(),
         );
+        registry.register(
+            "input_messages",
+            "Messages (syslog messages, file lines, S3 objects) read by a configured input",
+            m.input_messages.clone(),
+        );
+        registry.register(
+            "input_received_bytes",
+            "Bytes read by a configured input",
+            m.input_bytes.clone(),
+        );
+        registry.register(
+            "input_errors",
+            "Errors of a configured input (oversized frames, TLS handshakes, unreadable objects), by reason",
+            m.input_errors.clone(),
+        );
+        registry.register(
+            "input_connections",
+            "Open connections of a stream input",
+            m.input_connections.clone(),
+        );
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -175,6 +219,27 @@ impl Metrics {
     pub fn request_error(&self, input: &'static str, reason: &'static str) {
         self.ingest_request_errors
             .get_or_create(&RequestErrorLabels { input, reason })
+            .inc();
+    }
+
+    /// Counts `n` messages of `bytes` bytes read by a configured input.
+    pub fn input_read(&self, input: &'static str, name: &str, n: u64, bytes: u64) {
+        let labels = NamedInputLabels {
+            input,
+            name: name.to_owned(),
+        };
+        self.input_messages.get_or_create(&labels).inc_by(n);
+        self.input_bytes.get_or_create(&labels).inc_by(bytes);
+    }
+
+    /// Counts one error of a configured input.
+    pub fn input_error(&self, input: &'static str, name: &str, reason: &'static str) {
+        self.input_errors
+            .get_or_create(&InputErrorLabels {
+                input,
+                name: name.to_owned(),
+                reason,
+            })
             .inc();
     }
 

@@ -8,6 +8,7 @@
 //! records; [`Registry`] finds the [`Normalizer`] for a dataset or sniffs it;
 //! [`normalize_payload`] drives both and collects an [`Output`].
 
+pub mod community_id;
 mod driver;
 pub mod error;
 pub mod formats;
@@ -16,7 +17,7 @@ pub mod json;
 mod normalizer;
 mod registry;
 
-pub use driver::{normalize_payload, Limits, Output, Rejected};
+pub use driver::{normalize_payload, normalize_records, Limits, Output, Rejected};
 pub use error::NormalizeError;
 pub use normalizer::{Normalizer, RecordOutput, StreamState};
 pub use registry::Registry;

@@ -9,6 +9,7 @@
 //! flushes and stops — that is how a graceful shutdown finishes what was
 //! acknowledged.
 
+mod admit;
 mod queue;
 mod sink;
 mod spool;

@@ -69,6 +69,33 @@ impl IngestQueue {
         Ok(())
     }
 
+    /// Queues every event of `events`, waiting for room; a batch larger
+    /// than the queue goes in queue-sized parts. Fails only when the
+    /// pipeline has stopped (events not yet queued are then dropped).
+    pub async fn enqueue_wait(&self, events: Vec<Event>) -> Result<(), QueueError> {
+        let capacity = self.tx.max_capacity();
+        let mut events = events.into_iter();
+        loop {
+            let n = events.len().min(capacity);
+            if n == 0 {
+                return Ok(());
+            }
+            let permits = self
+                .tx
+                .reserve_many(n)
+                .await
+                .map_err(|_| QueueError::Closed)?;
+            for (permit, event) in permits.zip(events.by_ref()) {
+                permit.send(event);
+            }
+            self.metrics.queue_depth.set(self.depth() as i64);
+        }
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     /// Events waiting now.
     pub fn depth(&self) -> usize {
         self.tx.max_capacity() - self.tx.capacity()

@@ -268,18 +268,7 @@ pub(crate) fn enqueue(
     dataset: Option<&str>,
     output: &mut Output,
 ) -> Result<usize, ApiError> {
-    let events = std::mem::take(&mut output.events);
-    let queued = events.len();
-    // Per-dataset accepted counts, taken before the events move to the queue.
-    let mut per_dataset: Vec<(String, u64)> = Vec::new();
-    for ev in &events {
-        let d = ev.dataset();
-        match per_dataset.iter_mut().find(|(k, _)| k == d) {
-            Some((_, n)) => *n += 1,
-            None => per_dataset.push((d.to_owned(), 1)),
-        }
-    }
-    if let Err(e) = state.queue.try_enqueue(events) {
+    state.queue.admit(dataset, output).map_err(|e| {
         let (reason, err) = match e {
             QueueError::Full { .. } => (
                 "queue_full",
@@ -298,23 +287,8 @@ pub(crate) fn enqueue(
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(5),
             ),
         };
-        return Err(refuse(state, input, reason, err));
-    }
-    for (d, n) in &per_dataset {
-        state.metrics.record(d, "accepted", *n);
-    }
-    let fallback = dataset.unwrap_or("unknown");
-    if output.skipped > 0 {
-        state
-            .metrics
-            .record(fallback, "skipped", output.skipped as u64);
-    }
-    for r in &output.rejected {
-        state
-            .metrics
-            .reject(r.dataset.as_deref().unwrap_or(fallback), r.error.kind());
-    }
-    Ok(queued)
+        refuse(state, input, reason, err)
+    })
 }
 
 /// Queues the events, counts outcomes, builds the reply.

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod elastic;
 mod health;
 mod ingest;
+mod loki;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -97,6 +98,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/ingest/{dataset}", post(ingest::ingest_dataset))
         .route("/api/v1/k8s/audit", post(ingest::ingest_k8s_audit))
         .route("/api/v1/falco", post(ingest::ingest_falco))
+        .route("/loki/api/v1/push", post(loki::push))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Ingest),
             auth::require_scope,

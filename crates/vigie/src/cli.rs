@@ -23,6 +23,36 @@ pub enum Command {
     Config(ConfigCommand),
     /// List the datasets vigie can normalize.
     Datasets,
+    /// Measure vigie (end-to-end ingest throughput of its inputs).
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
+    /// Import log files and directories (gzip too) into the data directory, resumably.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// YAML configuration file; without one, embedded defaults apply.
+    #[arg(long, short = 'c', env = "VIGIE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Dataset of every record (see `vigie datasets`); detected per record when omitted.
+    #[arg(long, short = 'd')]
+    pub dataset: Option<String>,
+    /// Checkpoint file (default: <data_dir>/import-checkpoint.json).
+    #[arg(long, conflicts_with = "no_checkpoint")]
+    pub checkpoint: Option<PathBuf>,
+    /// Do not read or write a checkpoint.
+    #[arg(long)]
+    pub no_checkpoint: bool,
+    /// Chunk size in bytes (tests).
+    #[arg(long, hide = true, default_value_t = 8 << 20)]
+    pub chunk_bytes: usize,
+    /// Stop like an interruption after this many chunks (tests).
+    #[arg(long, hide = true)]
+    pub stop_after_chunks: Option<u64>,
+    /// Files and directories to import.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

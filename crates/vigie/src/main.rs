@@ -4,8 +4,10 @@
 //! records, config errors); 2 it could not run (unreadable input, bad
 //! arguments, a server that failed to start).
 
+mod bench;
 mod cli;
 mod config_cmd;
+mod import_cmd;
 mod logging;
 mod normalize_cmd;
 mod serve;
@@ -26,6 +28,8 @@ fn main() -> ExitCode {
         cli::Command::Normalize(args) => normalize_cmd::run(args),
         cli::Command::Config(cmd) => config_cmd::run(cmd),
         cli::Command::Datasets => normalize_cmd::list_datasets(),
+        cli::Command::Bench(cmd) => bench::dispatch(cmd),
+        cli::Command::Import(args) => import_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 use vigie_config::{process_env, Config, LogFormat};
+use vigie_input::SourceContext;
 use vigie_metrics::Metrics;
 use vigie_normalize::formats::generic_json::GenericJson;
 use vigie_normalize::{Limits, Registry};
@@ -82,10 +84,39 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(serve(config))
 }
 
-async fn serve(config: Config) -> anyhow::Result<ExitCode> {
-    let data_dir = &config.server.data_dir;
+/// Holds the data directory's lock file for as long as it lives: one
+/// process writes a data directory at a time (`vigie serve`, `vigie import`).
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// Creates `data_dir` and takes its exclusive lock, or says who holds it.
+pub fn lock_data_dir(data_dir: &Path) -> anyhow::Result<DataDirLock> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    let path = data_dir.join("LOCK");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(DataDirLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "the data directory {} is in use by another vigie process (serve or import); \
+             stop it or choose another server.data_dir",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let data_dir = &config.server.data_dir;
+    let _lock = lock_data_dir(data_dir)?;
     let (tokens, new_secret) = TokenStore::load_or_bootstrap(data_dir, token_entries(&config))
         .with_context(|| format!("loading API tokens under {}", data_dir.display()))?;
 
@@ -105,13 +136,38 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
             max_depth: config.ingest.max_depth as usize,
         },
     };
-    let state = AppState::new(
-        Arc::new(registry_for(&config)),
-        ingest_queue,
-        metrics,
-        tokens,
-        limits,
-    );
+    let registry = Arc::new(registry_for(&config));
+    let sources = match vigie_input::build_sources(&config.inputs).await {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in &errors {
+                tracing::error!(error = %e, "cannot start an input");
+            }
+            anyhow::bail!(
+                "{} input(s) could not start: {}",
+                errors.len(),
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+    };
+    let stop = CancellationToken::new();
+    let inputs = tokio::spawn(vigie_input::run_sources(
+        sources,
+        SourceContext {
+            registry: registry.clone(),
+            queue: ingest_queue.clone(),
+            metrics: metrics.clone(),
+            limits: limits.record,
+            max_decompressed_bytes: limits.max_decompressed_bytes,
+            state_dir: data_dir.join("inputs"),
+            shutdown: stop.clone(),
+        },
+    ));
+    let state = AppState::new(registry, ingest_queue, metrics, tokens, limits);
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -131,11 +187,19 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         );
     }
 
-    vigie_server::serve(listener, state.clone(), shutdown_signal())
-        .await
-        .context("serving HTTP")?;
-    drop(state); // drops the last queue sender: the pipeline drains and stops
+    let signalled = stop.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        signalled.cancel();
+    });
+    let served = vigie_server::serve(listener, state.clone(), stop.clone().cancelled_owned()).await;
+    stop.cancel(); // also when serving failed: the inputs stop too
     let timeout = config.server.shutdown_timeout.0;
+    if tokio::time::timeout(timeout, inputs).await.is_err() {
+        tracing::error!(timeout = ?timeout, "inputs did not stop within the shutdown timeout");
+    }
+    served.context("serving HTTP")?;
+    drop(state); // drops the last queue sender: the pipeline drains and stops
     let drained = tokio::time::timeout(
         timeout,
         tokio::task::spawn_blocking(move || pipeline.join()),

@@ -9,10 +9,13 @@ pub mod gcp_audit;
 pub mod generic_json;
 pub mod guardduty;
 pub mod k8s_audit;
+pub mod ocsf;
+pub mod raw;
 pub mod suricata;
 pub mod syslog;
 pub mod vpcflow;
 pub mod wazuh;
+pub mod wazuh_aws;
 pub mod zeek;
 
 #[cfg(test)]
@@ -35,10 +38,14 @@ pub fn builtin() -> Vec<Box<dyn Normalizer>> {
         Box::new(gatekeeper::Gatekeeper),
         Box::new(suricata::Suricata),
         Box::new(wazuh::Wazuh),
+        Box::new(wazuh_aws::WazuhAws),
+        Box::new(ocsf::Ocsf),
         Box::new(zeek::Zeek),
         Box::new(vpcflow::VpcFlow),
         Box::new(auditd::Auditd),
         Box::new(syslog::Syslog),
         Box::new(generic_json::GenericJson::default()),
+        // Never sniffed: chosen by name or as a transport's fallback.
+        Box::new(raw::Raw),
     ]
 }

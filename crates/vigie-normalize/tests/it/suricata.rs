@@ -302,6 +302,7 @@ fn elastic_tls_empty_subject() {
                 "destination.port",
                 "destination.address",
                 "network.transport",
+                "network.community_id",
                 "network.protocol",
                 "event.kind",
                 "event.category",

@@ -57,10 +57,10 @@ const COMPARED: &[&str] = &[
     "source.ip",
     "source.packets",
     "source.port",
+    "network.community_id",
 ];
 
-/// Elastic fields not compared: GeoIP/ASN enrichment, `network.community_id`
-/// (not computed by vigie), pipeline metadata, and `event.type` (checked
+/// Elastic fields not compared: GeoIP/ASN enrichment, pipeline metadata, and `event.type` (checked
 /// separately: vigie adds `allowed`/`denied` to Elastic's `connection`).
 fn not_compared(f: &str) -> bool {
     [
@@ -73,7 +73,7 @@ fn not_compared(f: &str) -> bool {
     ]
     .iter()
     .any(|p| f.starts_with(p))
-        || matches!(f, "network.community_id" | "event.type")
+        || f == "event.type"
 }
 
 fn check_v5(label: &str, ev: &vigie_event::Event, exp: &Value) {

@@ -256,6 +256,7 @@ fn elastic_notice_matches_expected() {
         "destination.address",
         "destination.port",
         "network.transport",
+        "network.community_id",
         "related.ip",
         "zeek.session_id",
         "zeek.notice.note",

@@ -4,4 +4,7 @@
 mod cli;
 mod harness;
 mod http;
+mod import;
+mod loki;
 mod shutdown;
+mod syslog;

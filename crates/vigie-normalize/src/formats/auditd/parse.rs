@@ -175,7 +175,7 @@ pub fn execve_arg(key: &str) -> Option<(usize, usize)> {
 /// Decodes an even-length run of hex digits.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.is_empty() || b.len() % 2 != 0 {
+    if b.is_empty() || !b.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);

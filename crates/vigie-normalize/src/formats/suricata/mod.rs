@@ -78,7 +78,9 @@ impl Normalizer for Suricata {
                 reason: "an EVE record is a JSON object".into(),
             });
         };
-        out.push(normalize_map(&map, record)?);
+        let mut event = normalize_map(&map, record)?;
+        crate::community_id::fill(&mut event.fields);
+        out.push(event);
         Ok(())
     }
 }

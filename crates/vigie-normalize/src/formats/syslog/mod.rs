@@ -170,7 +170,9 @@ pub fn normalize_at(record: &str, now: Timestamp) -> Event {
             f.set(format!("{prefix}.{name}"), value.as_str());
         }
     }
-    let msg = header::decode_escapes(h.msg);
+    // rsyslog's RFC 5424 forwarding template (`RSYSLOG_SyslogProtocol23Format`)
+    // keeps the space that followed the 3164 tag: `- -  Failed password ...`.
+    let msg = header::decode_escapes(h.msg.trim_start_matches([' ', '\t']));
     f.set_str(ecs::MESSAGE, Some(&msg));
     auth::map(h.app, &msg, f);
     ev

@@ -193,7 +193,8 @@ proptest! {
         prop_assert_eq!(get(&ev, "host.hostname"), Some(&json!(host)));
         prop_assert_eq!(get(&ev, "process.name"), Some(&json!(app)));
         prop_assert_eq!(get(&ev, "process.pid"), Some(&json!(pid)));
-        let want = decode_escapes(&msg);
+        // Leading blanks of MSG are dropped (rsyslog's forwarding template).
+        let want = decode_escapes(msg.trim_start_matches([' ', '\t']));
         let want = (!want.is_empty()).then(|| json!(want));
         prop_assert_eq!(get(&ev, "message"), want.as_ref());
         prop_assert_eq!(get(&ev, "vigie.parse_failure"), None);
@@ -228,4 +229,20 @@ proptest! {
         prop_assert_eq!(r.events.len(), 1);
         prop_assert_eq!(&r.events[0].original, &line);
     }
+}
+
+#[test]
+fn rsyslog_protocol23_forwarding_keeps_sshd_mapping_despite_the_leading_space() {
+    // What rsyslog's RSYSLOG_SyslogProtocol23Format sends for a local sshd
+    // line: the space after the 3164 tag survives into MSG.
+    let line = "<38>1 2026-11-23T10:00:00.123456+00:00 bastion sshd 4242 - -  Failed password for invalid user oracle from 203.0.113.9 port 52144 ssh2\n";
+    let ev = normalize_at(line, ts(NOW));
+    assert_eq!(
+        ev.fields.get_str("message"),
+        Some("Failed password for invalid user oracle from 203.0.113.9 port 52144 ssh2")
+    );
+    assert_eq!(ev.fields.get_str("event.action"), Some("ssh_login"));
+    assert_eq!(ev.fields.get_str("event.outcome"), Some("failure"));
+    assert_eq!(ev.fields.get_str("user.name"), Some("oracle"));
+    assert_eq!(ev.fields.get_str("source.ip"), Some("203.0.113.9"));
 }

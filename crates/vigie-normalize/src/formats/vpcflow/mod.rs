@@ -143,6 +143,8 @@ impl Normalizer for VpcFlow {
                 )?
             }
         };
+        let mut event = event;
+        crate::community_id::fill(&mut event.fields);
         out.push(event);
         Ok(())
     }

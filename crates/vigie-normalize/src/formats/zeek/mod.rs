@@ -78,7 +78,10 @@ impl Normalizer for Zeek {
         };
         let path = sanitize_path(&path);
         match map::to_event(&path, &fields, system.as_deref(), record)? {
-            Some(event) => out.push(event),
+            Some(mut event) => {
+                crate::community_id::fill(&mut event.fields);
+                out.push(event)
+            }
             None => out.skip("zeek record without ts"),
         }
         Ok(())

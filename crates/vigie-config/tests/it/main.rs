@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod inputs;
+
 use proptest::prelude::*;
 use vigie_config::{ByteSize, Config, ConfigError, ConfigErrors, HumanDuration, LogFormat, Scope};
 
@@ -367,6 +369,9 @@ fn the_docs_and_the_example_mention_every_key_and_override() {
         "ingest.max_depth",
         "ingest.queue_capacity",
         "ingest.datasets",
+        "inputs.syslog",
+        "inputs.files",
+        "inputs.s3",
     ];
     for key in keys {
         assert!(docs.contains(&format!("`{key}`")), "docs miss {key}");
@@ -376,7 +381,26 @@ fn the_docs_and_the_example_mention_every_key_and_override() {
             "example misses {key}"
         );
     }
-    for leaf in ["name", "token", "token_sha256", "scopes", "timestamp_field"] {
+    for leaf in [
+        "name",
+        "token",
+        "token_sha256",
+        "scopes",
+        "timestamp_field",
+        "protocol",
+        "max_frame_bytes",
+        "max_connections",
+        "client_ca",
+        "paths",
+        "start_at",
+        "poll_interval",
+        "bucket",
+        "prefix",
+        "region",
+        "endpoint",
+        "access_key_id",
+        "secret_access_key",
+    ] {
         assert!(docs.contains(&format!(".{leaf}`")), "docs miss {leaf}");
         assert!(
             example.contains(&format!("{leaf}:")),
@@ -428,7 +452,8 @@ proptest! {
                 "\n    ", "- ", "name: ", "listen: ", "max_depth: ", "scopes: ", "[", "]", "{",
                 "}", ", ", "&a ", "*a", "${X}", "$${", "'", "\"", "#", "---\n", "~", "!!str ",
                 "16MiB", "30s", "ingest", "1.2.3.4:5", "token: ", "0123456789abcdefgh", ": ",
-                "? ", "|\n  ", ">", "\t", "%YAML 1.2\n",
+                "? ", "|\n  ", ">", "\t", "%YAML 1.2\n", "inputs:", "syslog:", "files:",
+                "s3:", "protocol: ", "tcp", "tls", "udp", "paths: ", "bucket: ", "tls:",
             ]),
             0..40,
         ),
