@@ -10,24 +10,13 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use vigie_config::{FileInput, HumanDuration, StartAt};
 use vigie_event::Event;
-use vigie_input::SourceContext;
+
+use crate::support::{context, Collect};
 use vigie_metrics::Metrics;
-use vigie_normalize::{Limits, Registry};
-use vigie_pipeline::{Pipeline, Sink, SinkError};
+use vigie_normalize::Limits;
+use vigie_pipeline::Pipeline;
 
 type Collected = Arc<Mutex<Vec<Event>>>;
-
-struct Collect(Collected);
-
-impl Sink for Collect {
-    fn write(&mut self, events: &[Event]) -> Result<(), SinkError> {
-        self.0.lock().unwrap().extend_from_slice(events);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
 
 /// A running file source with its pipeline.
 struct Running {
@@ -58,16 +47,7 @@ fn start_with(config: &FileInput, state_dir: &Path, limits: Limits) -> Running {
     let (queue, rx) = vigie_pipeline::queue(10_000, metrics.clone());
     let events = Collected::default();
     let pipeline = Pipeline::start(rx, Collect(events.clone()));
-    let cancel = CancellationToken::new();
-    let ctx = SourceContext {
-        registry: Arc::new(Registry::default()),
-        queue,
-        metrics: metrics.clone(),
-        limits,
-        max_decompressed_bytes: 128 << 20,
-        state_dir: state_dir.to_path_buf(),
-        shutdown: cancel.clone(),
-    };
+    let (ctx, cancel) = context(queue, metrics.clone(), state_dir, limits);
     let task = tokio::spawn(source.run(ctx));
     Running {
         events,

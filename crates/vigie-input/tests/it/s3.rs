@@ -11,16 +11,18 @@ use std::io::Write;
 use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 use vigie_config::{HumanDuration, S3Input, Secret};
 use vigie_event::Event;
+
+use crate::support::{context, Collect};
 use vigie_input::{s3, SourceContext};
 use vigie_metrics::Metrics;
-use vigie_normalize::{Limits, Registry};
-use vigie_pipeline::{queue, Pipeline, QueueReceiver, Sink, SinkError};
+use vigie_normalize::Limits;
+use vigie_pipeline::{queue, Pipeline, QueueReceiver};
 
 const BUCKET: &str = "trail-bucket";
 const CT_DIR: &str = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/23/";
@@ -118,19 +120,6 @@ fn ct_key(minute: u32) -> String {
     format!("{CT_DIR}123456789012_CloudTrail_us-east-1_20261123T08{minute:02}Z_abcdef{minute:02}.json.gz")
 }
 
-#[derive(Clone, Default)]
-struct Collect(Arc<Mutex<Vec<Event>>>);
-
-impl Sink for Collect {
-    fn write(&mut self, events: &[Event]) -> Result<(), SinkError> {
-        self.0.lock().unwrap().extend_from_slice(events);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
-
 fn config(moto: &Moto) -> S3Input {
     config_for_endpoint(moto.endpoint.clone())
 }
@@ -157,16 +146,7 @@ async fn run_until_done(cfg: &S3Input, state: &Path, last_key: &str) -> (Vec<Eve
     let sink = Collect::default();
     let seen = sink.0.clone();
     let pipeline = Pipeline::start(rx, sink);
-    let shutdown = CancellationToken::new();
-    let ctx = SourceContext {
-        registry: Arc::new(Registry::default()),
-        queue: q,
-        metrics: metrics.clone(),
-        limits: Limits::default(),
-        max_decompressed_bytes: 128 << 20,
-        state_dir: state.to_path_buf(),
-        shutdown: shutdown.clone(),
-    };
+    let (ctx, shutdown) = context(q, metrics.clone(), state, Limits::default());
     let source = s3::build(cfg).expect("building the S3 input");
     let task = tokio::spawn(source.run(ctx));
     let checkpoint: PathBuf = state.join(&cfg.name).join(s3::CHECKPOINT_FILE);
@@ -358,16 +338,7 @@ fn bare_context(
 ) {
     let metrics = Arc::new(Metrics::new());
     let (q, rx) = queue(1000, metrics.clone());
-    let shutdown = CancellationToken::new();
-    let ctx = SourceContext {
-        registry: Arc::new(Registry::default()),
-        queue: q,
-        metrics: metrics.clone(),
-        limits: Limits::default(),
-        max_decompressed_bytes: 128 << 20,
-        state_dir: state.to_path_buf(),
-        shutdown: shutdown.clone(),
-    };
+    let (ctx, shutdown) = context(q, metrics.clone(), state, Limits::default());
     (ctx, metrics, shutdown, rx)
 }
 

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
@@ -15,28 +15,16 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio_util::sync::CancellationToken;
 use vigie_config::{ByteSize, SyslogInput, SyslogProtocol, TlsConfig};
 use vigie_event::Event;
-use vigie_input::{InputError, Source, SourceContext};
+
+use crate::support::{context, Collect};
+use vigie_input::{InputError, Source};
 use vigie_metrics::Metrics;
-use vigie_normalize::{Limits, Registry};
-use vigie_pipeline::{IngestQueue, Pipeline, Sink, SinkError};
+use vigie_normalize::Limits;
+use vigie_pipeline::{IngestQueue, Pipeline};
 
 const SSHD_3164: &str =
     "<38>Jan 12 10:00:00 web1 sshd[123]: Accepted password for alice from 10.0.0.5 port 5555 ssh2";
 const APP_5424: &str = "<165>1 2024-05-01T10:00:00Z db2 backup 77 ID1 - backup done";
-
-/// Collects what the pipeline writes.
-#[derive(Clone, Default)]
-struct Collect(Arc<Mutex<Vec<Event>>>);
-
-impl Sink for Collect {
-    fn write(&mut self, events: &[Event]) -> Result<(), SinkError> {
-        self.0.lock().unwrap().extend_from_slice(events);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), SinkError> {
-        Ok(())
-    }
-}
 
 fn config(name: &str, protocol: SyslogProtocol) -> SyslogInput {
     SyslogInput {
@@ -83,16 +71,7 @@ async fn spawn_source(
 ) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
     let source = vigie_input::syslog::bind(&config).await.unwrap();
     let addr = source.local_addr();
-    let shutdown = CancellationToken::new();
-    let ctx = SourceContext {
-        registry: Arc::new(Registry::default()),
-        queue,
-        metrics,
-        limits: Limits::default(),
-        max_decompressed_bytes: 128 << 20,
-        state_dir: std::env::temp_dir(),
-        shutdown: shutdown.clone(),
-    };
+    let (ctx, shutdown) = context(queue, metrics, &std::env::temp_dir(), Limits::default());
     let task = tokio::spawn(Box::new(source).run(ctx));
     (addr, shutdown, task)
 }
