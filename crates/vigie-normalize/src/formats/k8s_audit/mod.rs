@@ -141,12 +141,12 @@ fn normalize_aks(ev: &AuditEvent<'_>, record: &str) -> Result<Event, NormalizeEr
 pub(crate) fn sniff(record: &str) -> bool {
     let bytes = record.as_bytes();
     let has = |needle: &str| memchr::memmem::find(bytes, needle.as_bytes()).is_some();
-    let body = record
-        .trim_start()
-        .strip_prefix('{')
-        .unwrap_or("")
-        .trim_start();
-    if body.starts_with("\"records\"") {
+    // Only a JSON object can be an audit event: text lines (syslog through
+    // Loki, say) stop here without a substring search.
+    let Some(body) = record.trim_start().strip_prefix('{') else {
+        return false;
+    };
+    if body.trim_start().starts_with("\"records\"") {
         return false;
     }
     (has("\"auditID\"") && (has("\"stage\"") || has("\"verb\"")))
