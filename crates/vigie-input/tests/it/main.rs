@@ -5,3 +5,4 @@ mod file;
 mod s3;
 mod support;
 mod syslog;
+mod syslog_tls;

@@ -1,19 +1,15 @@
-//! Integration tests of the syslog input: real UDP, TCP and TLS sockets on
-//! loopback, the real normalizers, the real queue and pipeline thread, and
-//! a certificate made by the `openssl` CLI for TLS.
+//! Integration tests of the syslog input: real UDP and TCP sockets on
+//! loopback, the real normalizers, the real queue and pipeline thread (TLS
+//! is in `syslog_tls`).
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio_util::sync::CancellationToken;
-use vigie_config::{ByteSize, SyslogInput, SyslogProtocol, TlsConfig};
+use vigie_config::{ByteSize, SyslogInput, SyslogProtocol};
 use vigie_event::Event;
 
 use crate::support::{context, Collect};
@@ -22,11 +18,11 @@ use vigie_metrics::Metrics;
 use vigie_normalize::Limits;
 use vigie_pipeline::{IngestQueue, Pipeline};
 
-const SSHD_3164: &str =
+pub(crate) const SSHD_3164: &str =
     "<38>Jan 12 10:00:00 web1 sshd[123]: Accepted password for alice from 10.0.0.5 port 5555 ssh2";
-const APP_5424: &str = "<165>1 2024-05-01T10:00:00Z db2 backup 77 ID1 - backup done";
+pub(crate) const APP_5424: &str = "<165>1 2024-05-01T10:00:00Z db2 backup 77 ID1 - backup done";
 
-fn config(name: &str, protocol: SyslogProtocol) -> SyslogInput {
+pub(crate) fn config(name: &str, protocol: SyslogProtocol) -> SyslogInput {
     SyslogInput {
         name: name.into(),
         protocol,
@@ -39,8 +35,8 @@ fn config(name: &str, protocol: SyslogProtocol) -> SyslogInput {
 }
 
 /// A running syslog source feeding a collecting pipeline.
-struct Running {
-    addr: SocketAddr,
+pub(crate) struct Running {
+    pub(crate) addr: SocketAddr,
     metrics: Arc<Metrics>,
     events: Collect,
     shutdown: CancellationToken,
@@ -48,7 +44,7 @@ struct Running {
     pipeline: Pipeline,
 }
 
-async fn start(config: SyslogInput) -> Running {
+pub(crate) async fn start(config: SyslogInput) -> Running {
     let metrics = Arc::new(Metrics::new());
     let (queue, rx) = vigie_pipeline::queue(10_000, metrics.clone());
     let events = Collect::default();
@@ -78,7 +74,7 @@ async fn spawn_source(
 
 impl Running {
     /// Waits (10 s at most) until `n` events arrived; returns them.
-    async fn wait_for(&self, n: usize) -> Vec<Event> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Event> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let got = self.events.0.lock().unwrap().clone();
@@ -91,7 +87,7 @@ impl Running {
     }
 
     /// Waits (10 s at most) until `series` has `value` in the metrics.
-    async fn wait_metric(&self, series: &str, value: f64) {
+    pub(crate) async fn wait_metric(&self, series: &str, value: f64) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let text = self.metrics.encode();
@@ -108,7 +104,7 @@ impl Running {
     }
 
     /// Stops the source and the pipeline; returns every event.
-    async fn stop(self) -> Vec<Event> {
+    pub(crate) async fn stop(self) -> Vec<Event> {
         self.shutdown.cancel();
         self.task.await.unwrap();
         tokio::task::spawn_blocking(move || self.pipeline.join())
@@ -130,7 +126,7 @@ fn field<'e>(ev: &'e Event, key: &str) -> Option<&'e str> {
     ev.fields.get_str(key)
 }
 
-fn assert_sshd_event(ev: &Event, peer: SocketAddr) {
+pub(crate) fn assert_sshd_event(ev: &Event, peer: SocketAddr) {
     assert_eq!(field(ev, "event.dataset"), Some("syslog"));
     assert_eq!(
         field(ev, "message"),
@@ -146,7 +142,7 @@ fn assert_sshd_event(ev: &Event, peer: SocketAddr) {
     );
 }
 
-fn assert_app_event(ev: &Event, peer: SocketAddr) {
+pub(crate) fn assert_app_event(ev: &Event, peer: SocketAddr) {
     assert_eq!(field(ev, "message"), Some("backup done"));
     assert_eq!(field(ev, "host.name"), Some("db2"));
     assert_eq!(field(ev, "process.name"), Some("backup"));
@@ -368,166 +364,4 @@ async fn port_in_use_fails_at_build_with_a_bind_error() {
         matches!(err, InputError::Bind { ref input, address, .. } if input == "busy" && address == cfg.listen),
         "{err}"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missing_certificate_fails_at_build_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let certs = make_certs(dir.path());
-    let mut cfg = config("tls-missing", SyslogProtocol::Tls);
-    let missing = dir.path().join("nope.pem");
-    cfg.tls = Some(TlsConfig {
-        cert: missing.clone(),
-        key: certs.key.clone(),
-        client_ca: None,
-    });
-    let err = vigie_input::syslog::build(&cfg).await.err().expect("fails");
-    assert!(
-        matches!(&err, InputError::File { path, .. } if *path == missing),
-        "{err}"
-    );
-    // A key file that holds no key.
-    cfg.tls = Some(TlsConfig {
-        cert: certs.cert.clone(),
-        key: certs.cert.clone(),
-        client_ca: None,
-    });
-    let err = vigie_input::syslog::build(&cfg).await.err().expect("fails");
-    assert!(
-        matches!(&err, InputError::File { path, .. } if *path == certs.cert),
-        "{err}"
-    );
-    assert!(err.to_string().contains("private key"), "{err}");
-}
-
-struct Certs {
-    ca: std::path::PathBuf,
-    cert: std::path::PathBuf,
-    key: std::path::PathBuf,
-}
-
-/// A CA and a `localhost` server certificate signed by it, made by the
-/// openssl CLI under `dir`.
-fn make_certs(dir: &Path) -> Certs {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("the openssl CLI is installed (scripts/test.sh installs it)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let mut ca = vec!["req", "-x509"];
-    ca.extend(ec);
-    ca.extend([
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=vigie test CA",
-    ]);
-    run(&ca);
-    let mut csr = vec!["req"];
-    csr.extend(ec);
-    csr.extend([
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    run(&csr);
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-    ]);
-    Certs {
-        ca: dir.join("ca.pem"),
-        cert: dir.join("server.pem"),
-        key: dir.join("server.key"),
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tls_listener_receives_octet_counted_messages() {
-    let dir = tempfile::tempdir().unwrap();
-    let certs = make_certs(dir.path());
-    let mut cfg = config("tls-in", SyslogProtocol::Tls);
-    cfg.tls = Some(TlsConfig {
-        cert: certs.cert.clone(),
-        key: certs.key.clone(),
-        client_ca: None,
-    });
-    let run = start(cfg).await;
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_file(&certs.ca).unwrap())
-        .unwrap();
-    let client = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
-    let tcp = TcpStream::connect(run.addr).await.unwrap();
-    let peer = tcp.local_addr().unwrap();
-    let name = ServerName::try_from("localhost").unwrap();
-    let mut tls = connector.connect(name, tcp).await.unwrap();
-    let payload = format!(
-        "{} {SSHD_3164}{} {APP_5424}",
-        SSHD_3164.len(),
-        APP_5424.len()
-    );
-    tls.write_all(payload.as_bytes()).await.unwrap();
-    tls.flush().await.unwrap();
-    let events = run.wait_for(2).await;
-    assert_sshd_event(&events[0], peer);
-    assert_app_event(&events[1], peer);
-    let gauge = r#"vigie_input_connections{input="syslog_tls",name="tls-in"}"#;
-    run.wait_metric(gauge, 1.0).await;
-    // A plain-text client fails the handshake, and is counted.
-    let mut plain = TcpStream::connect(run.addr).await.unwrap();
-    plain.write_all(b"<13>not tls\n").await.unwrap();
-    let series =
-        r#"vigie_input_errors_total{input="syslog_tls",name="tls-in",reason="tls_handshake"}"#;
-    run.wait_metric(series, 1.0).await;
-    tls.shutdown().await.unwrap();
-    let events = run.stop().await;
-    assert_eq!(events.len(), 2);
 }
