@@ -65,6 +65,7 @@ mod origin;
 mod secret;
 mod show;
 mod size;
+mod store;
 mod suggest;
 mod tree;
 mod validate;
@@ -85,6 +86,10 @@ pub use model::{
 pub use origin::Origin;
 pub use secret::Secret;
 pub use size::{ByteSize, ByteSizeError};
+pub use store::{
+    CompactionConfig, FsyncPolicy, QueryConfig, RetentionConfig, StoreConfig, StoreS3Config,
+    WalConfig,
+};
 pub use validate::{ENV_TOKEN_PREFIX, MAX_INGEST_DEPTH, MIN_TOKEN_CHARS};
 
 impl Config {

@@ -28,6 +28,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// `inputs`: syslog listeners, tailed files and S3 pollers.
     pub inputs: crate::InputsConfig,
+    /// `store`: the event store (durability, layout, retention, queries).
+    pub store: crate::StoreConfig,
     /// Where each setting came from; used to place validation errors. Not a
     /// setting: ignored by `PartialEq`.
     #[serde(skip)]

@@ -67,7 +67,43 @@ impl Config {
             }
         }
         self.inputs_yaml(&mut o);
+        self.store_yaml(&mut o);
         o
+    }
+
+    fn store_yaml(&self, o: &mut String) {
+        let st = &self.store;
+        let _ = writeln!(o, "store:");
+        let _ = writeln!(o, "  storage: {}", scalar(&st.storage));
+        let _ = writeln!(o, "  s3:");
+        for (key, v) in [("endpoint", &st.s3.endpoint), ("region", &st.s3.region)] {
+            if let Some(v) = v {
+                let _ = writeln!(o, "    {key}: {}", scalar(v));
+            }
+        }
+        if st.s3.access_key_id.is_some() {
+            let _ = writeln!(o, "    access_key_id: \"***\"");
+        }
+        if st.s3.secret_access_key.is_some() {
+            let _ = writeln!(o, "    secret_access_key: \"***\"");
+        }
+        let _ = writeln!(o, "  wal:");
+        let _ = writeln!(o, "    fsync: {}", st.wal.fsync.as_str());
+        let _ = writeln!(o, "    fsync_interval: {}", st.wal.fsync_interval);
+        let _ = writeln!(o, "    segment_size: {}", st.wal.segment_size);
+        let _ = writeln!(o, "  flush_interval: {}", st.flush_interval);
+        let _ = writeln!(o, "  flush_events: {}", st.flush_events);
+        let _ = writeln!(o, "  row_group_events: {}", st.row_group_events);
+        let _ = writeln!(o, "  compaction:");
+        let _ = writeln!(o, "    min_files: {}", st.compaction.min_files);
+        let _ = writeln!(o, "    target_events: {}", st.compaction.target_events);
+        let _ = writeln!(o, "  retention:");
+        let _ = writeln!(o, "    max_age: {}", st.retention.max_age);
+        let _ = writeln!(o, "    max_size: {}", st.retention.max_size);
+        let _ = writeln!(o, "  query:");
+        let _ = writeln!(o, "    timeout: {}", st.query.timeout);
+        let _ = writeln!(o, "    memory_limit: {}", st.query.memory_limit);
+        let _ = writeln!(o, "    max_rows: {}", st.query.max_rows);
     }
 
     fn inputs_yaml(&self, o: &mut String) {

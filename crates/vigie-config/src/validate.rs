@@ -40,6 +40,7 @@ impl Config {
         self.check_ingest(&mut problems);
         self.check_datasets(builtin_datasets, &mut problems);
         self.check_inputs(builtin_datasets, &mut problems);
+        self.store.problems(&mut problems);
         problems
             .into_iter()
             .map(|(path, message)| (self.origin.file_path(&path), message))

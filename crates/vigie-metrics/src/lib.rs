@@ -4,6 +4,9 @@
 //! `Arc<Metrics>` and update the families they own. Label sets are small
 //! typed structs so a typo in a label name cannot reach the exposition.
 
+mod store;
+pub use store::{QueryLabels, StoreMetrics, StoreOpLabels};
+
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -84,6 +87,7 @@ pub struct Metrics {
     pub input_bytes: Family<NamedInputLabels, Counter>,
     pub input_errors: Family<InputErrorLabels, Counter>,
     pub input_connections: Family<NamedInputLabels, Gauge>,
+    pub store: StoreMetrics,
 }
 
 impl Default for Metrics {
@@ -110,6 +114,7 @@ impl Metrics {
             input_bytes: Family::default(),
             input_errors: Family::default(),
             input_connections: Family::default(),
+            store: StoreMetrics::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -182,6 +187,7 @@ impl Metrics {
             "Open connections of a stream input",
             m.input_connections.clone(),
         );
+        m.store.register(&mut registry);
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {

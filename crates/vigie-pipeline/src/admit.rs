@@ -12,21 +12,36 @@
 use vigie_event::Event;
 use vigie_normalize::Output;
 
-use crate::{IngestQueue, QueueError};
+use crate::{Ack, IngestQueue, QueueError};
+
+/// What an admission queued.
+#[derive(Debug)]
+#[must_use = "await `ack.durable()` before acknowledging, or drop it to not wait"]
+pub struct Admitted {
+    /// Events queued.
+    pub events: usize,
+    /// Resolves once they are durable.
+    pub ack: Ack,
+}
 
 impl IngestQueue {
     /// Admits all of `output`'s events or none (see
     /// [`IngestQueue::try_enqueue`]), then counts every record outcome.
     /// `dataset` names the dataset of records that have none of their own
     /// (skipped records, rejects before a format was known). Returns the
-    /// number of events queued; on error `output` keeps nothing.
-    pub fn admit(&self, dataset: Option<&str>, output: &mut Output) -> Result<usize, QueueError> {
+    /// number of events queued and their acknowledgement; on error
+    /// `output` keeps nothing.
+    pub fn admit(
+        &self,
+        dataset: Option<&str>,
+        output: &mut Output,
+    ) -> Result<Admitted, QueueError> {
         let events = std::mem::take(&mut output.events);
         let per_dataset = per_dataset(&events);
         let n = events.len();
-        self.try_enqueue(events)?;
+        let ack = self.try_enqueue(events)?;
         self.count(dataset, &per_dataset, output);
-        Ok(n)
+        Ok(Admitted { events: n, ack })
     }
 
     /// Admits `output`'s events, waiting for room as long as needed (a batch
@@ -36,13 +51,13 @@ impl IngestQueue {
         &self,
         dataset: Option<&str>,
         output: &mut Output,
-    ) -> Result<usize, QueueError> {
+    ) -> Result<Admitted, QueueError> {
         let events = std::mem::take(&mut output.events);
         let per_dataset = per_dataset(&events);
         let n = events.len();
-        self.enqueue_wait(events).await?;
+        let ack = self.enqueue_wait(events).await?;
         self.count(dataset, &per_dataset, output);
-        Ok(n)
+        Ok(Admitted { events: n, ack })
     }
 
     fn count(&self, dataset: Option<&str>, per_dataset: &[(String, u64)], output: &Output) {

@@ -2,9 +2,28 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use vigie_event::Event;
 use vigie_metrics::Metrics;
+
+use crate::ack::{Ack, AckSender};
+
+/// What travels through the queue: an event, and on the last event of
+/// each admitted batch the sender that acknowledges the batch (so markers
+/// take no room: the capacity counts events only).
+pub(crate) struct Item {
+    pub event: Event,
+    pub ack: Option<AckSender>,
+}
+
+/// Items of a batch, the acknowledgement on the last one.
+fn items(events: impl ExactSizeIterator<Item = Event>, mut ack: Option<AckSender>) -> impl Iterator<Item = Item> {
+    let n = events.len();
+    events.enumerate().map(move |(i, event)| Item {
+        event,
+        ack: if i + 1 == n { ack.take() } else { None },
+    })
+}
 
 /// Why a batch was not admitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,13 +39,13 @@ pub enum QueueError {
 /// The sending side, cloned into every input.
 #[derive(Clone)]
 pub struct IngestQueue {
-    tx: mpsc::Sender<Event>,
+    tx: mpsc::Sender<Item>,
     metrics: Arc<Metrics>,
 }
 
 /// The receiving side, owned by the [`crate::Pipeline`].
 pub struct QueueReceiver {
-    pub(crate) rx: mpsc::Receiver<Event>,
+    pub(crate) rx: mpsc::Receiver<Item>,
     pub(crate) metrics: Arc<Metrics>,
 }
 
@@ -45,11 +64,12 @@ pub fn queue(capacity: usize, metrics: Arc<Metrics>) -> (IngestQueue, QueueRecei
 }
 
 impl IngestQueue {
-    /// Admits every event of `events`, or none of them.
-    pub fn try_enqueue(&self, events: Vec<Event>) -> Result<(), QueueError> {
+    /// Admits every event of `events`, or none of them. The returned
+    /// [`Ack`] resolves once they are durable.
+    pub fn try_enqueue(&self, events: Vec<Event>) -> Result<Ack, QueueError> {
         let n = events.len();
         if n == 0 {
-            return Ok(());
+            return Ok(Ack::done());
         }
         let capacity = self.tx.max_capacity();
         if n > capacity {
@@ -62,34 +82,38 @@ impl IngestQueue {
             },
             mpsc::error::TrySendError::Closed(()) => QueueError::Closed,
         })?;
-        for (permit, event) in permits.zip(events) {
-            permit.send(event);
+        let (tx, rx) = oneshot::channel();
+        for (permit, item) in permits.zip(items(events.into_iter(), Some(tx))) {
+            permit.send(item);
         }
         self.metrics.queue_depth.set(self.depth() as i64);
-        Ok(())
+        Ok(Ack::pending(rx))
     }
 
     /// Queues every event of `events`, waiting for room; a batch larger
     /// than the queue goes in queue-sized parts. Fails only when the
-    /// pipeline has stopped (events not yet queued are then dropped).
-    pub async fn enqueue_wait(&self, events: Vec<Event>) -> Result<(), QueueError> {
+    /// pipeline has stopped (events not yet queued are then dropped). The
+    /// returned [`Ack`] resolves once all of them are durable.
+    pub async fn enqueue_wait(&self, events: Vec<Event>) -> Result<Ack, QueueError> {
+        if events.is_empty() {
+            return Ok(Ack::done());
+        }
         let capacity = self.tx.max_capacity();
-        let mut events = events.into_iter();
-        loop {
-            let n = events.len().min(capacity);
-            if n == 0 {
-                return Ok(());
-            }
+        let (tx, rx) = oneshot::channel();
+        let mut items = items(events.into_iter(), Some(tx)).peekable();
+        while items.peek().is_some() {
+            let n = capacity.min(items.size_hint().0.max(1));
             let permits = self
                 .tx
                 .reserve_many(n)
                 .await
                 .map_err(|_| QueueError::Closed)?;
-            for (permit, event) in permits.zip(events.by_ref()) {
-                permit.send(event);
+            for (permit, item) in permits.zip(items.by_ref()) {
+                permit.send(item);
             }
             self.metrics.queue_depth.set(self.depth() as i64);
         }
+        Ok(Ack::pending(rx))
     }
 
     pub(crate) fn metrics(&self) -> &Metrics {

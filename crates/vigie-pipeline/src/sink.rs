@@ -4,6 +4,8 @@ use std::thread::JoinHandle;
 
 use vigie_event::Event;
 
+use crate::ack::{AckError, AckSender};
+use crate::queue::Item;
 use crate::QueueReceiver;
 
 /// Why a sink failed.
@@ -15,6 +17,20 @@ pub enum SinkError {
         #[source]
         source: std::io::Error,
     },
+    /// The disk is full (ingest answers 507).
+    #[error("the disk is full: {0}")]
+    DiskFull(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl SinkError {
+    fn to_ack_error(&self) -> AckError {
+        match self {
+            Self::DiskFull(m) => AckError::DiskFull(m.clone()),
+            other => AckError::Failed(other.to_string()),
+        }
+    }
 }
 
 /// Where the pipeline's events go. Implementations do blocking I/O; they
@@ -30,7 +46,8 @@ pub struct Pipeline {
     handle: JoinHandle<u64>,
 }
 
-const BATCH: usize = 1024;
+/// Events per sink write (and at most per group commit).
+const BATCH: usize = 4096;
 
 impl Pipeline {
     /// Starts draining `queue` into `sink`. The thread stops once every
@@ -41,12 +58,22 @@ impl Pipeline {
             .spawn(move || {
                 let QueueReceiver { mut rx, metrics } = queue;
                 let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+                let mut acks: Vec<AckSender> = Vec::new();
+                // A failure since the last acknowledgement: the next ones
+                // report it (their events may be among those lost).
+                let mut failure: Option<AckError> = None;
                 let mut total = 0u64;
+                let take = |item: Item, batch: &mut Vec<Event>, acks: &mut Vec<AckSender>| {
+                    batch.push(item.event);
+                    if let Some(tx) = item.ack {
+                        acks.push(tx);
+                    }
+                };
                 while let Some(first) = rx.blocking_recv() {
-                    batch.push(first);
+                    take(first, &mut batch, &mut acks);
                     while batch.len() < BATCH {
                         match rx.try_recv() {
-                            Ok(ev) => batch.push(ev),
+                            Ok(item) => take(item, &mut batch, &mut acks),
                             Err(_) => break,
                         }
                     }
@@ -54,18 +81,31 @@ impl Pipeline {
                         .queue_depth
                         .set((rx.max_capacity() - rx.capacity()) as i64);
                     let n = batch.len() as u64;
-                    if let Err(e) = sink.write(&batch) {
-                        metrics.pipeline_sink_errors.inc();
-                        tracing::error!(error = %e, events = n, "pipeline sink failed to write a batch");
-                    } else {
-                        metrics.pipeline_events.inc_by(n);
-                        total += n;
+                    if n > 0 {
+                        if let Err(e) = sink.write(&batch) {
+                            metrics.pipeline_sink_errors.inc();
+                            tracing::error!(error = %e, events = n, "pipeline sink failed to write a batch");
+                            failure = Some(e.to_ack_error());
+                        } else {
+                            metrics.pipeline_events.inc_by(n);
+                            total += n;
+                        }
+                        batch.clear();
                     }
-                    batch.clear();
-                    if rx.is_empty() {
+                    if !acks.is_empty() || rx.is_empty() {
                         if let Err(e) = sink.flush() {
                             metrics.pipeline_sink_errors.inc();
                             tracing::error!(error = %e, "pipeline sink failed to flush");
+                            failure = Some(e.to_ack_error());
+                        }
+                        if !acks.is_empty() {
+                            let outcome = match failure.take() {
+                                Some(e) => Err(e),
+                                None => Ok(()),
+                            };
+                            for tx in acks.drain(..) {
+                                let _ = tx.send(outcome.clone());
+                            }
                         }
                     }
                 }

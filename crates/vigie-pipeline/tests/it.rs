@@ -39,7 +39,7 @@ impl Sink for Collect {
 fn a_full_queue_refuses_the_whole_batch_and_admits_none_of_it() {
     let metrics = Arc::new(Metrics::new());
     let (q, _rx) = queue(10, metrics);
-    q.try_enqueue(events(8)).unwrap();
+    let _ack = q.try_enqueue(events(8)).unwrap();
     assert_eq!(q.depth(), 8);
     let err = q.try_enqueue(events(3)).unwrap_err();
     assert_eq!(
@@ -50,7 +50,7 @@ fn a_full_queue_refuses_the_whole_batch_and_admits_none_of_it() {
         }
     );
     assert_eq!(q.depth(), 8, "nothing of the refused batch was admitted");
-    q.try_enqueue(events(2)).unwrap();
+    let _ack = q.try_enqueue(events(2)).unwrap();
     assert_eq!(q.depth(), 10);
 }
 
@@ -74,7 +74,7 @@ fn the_pipeline_drains_every_admitted_event_before_stopping() {
     let seen = sink.0.clone();
     let pipeline = Pipeline::start(rx, sink);
     for _ in 0..50 {
-        q.try_enqueue(events(1000)).unwrap();
+        let _ack = q.try_enqueue(events(1000)).unwrap();
     }
     drop(q);
     assert_eq!(pipeline.join(), 50_000);
@@ -90,7 +90,7 @@ fn the_spool_sink_writes_one_json_document_per_event() {
     let _ = std::fs::remove_dir_all(&dir);
     let (q, rx) = queue(100, Arc::new(Metrics::new()));
     let pipeline = Pipeline::start(rx, SpoolSink::open(&dir).unwrap());
-    q.try_enqueue(events(3)).unwrap();
+    let _ack = q.try_enqueue(events(3)).unwrap();
     drop(q);
     pipeline.join();
     let text = std::fs::read_to_string(dir.join("events-00000000.ndjson")).unwrap();
@@ -105,4 +105,69 @@ fn the_spool_sink_writes_one_json_document_per_event() {
     let again = SpoolSink::open(&dir).unwrap();
     drop(again);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sink that records when it commits and can be told to fail.
+#[derive(Clone, Default)]
+struct Durable {
+    written: Arc<Mutex<usize>>,
+    committed: Arc<Mutex<usize>>,
+    fail_with: Arc<Mutex<Option<SinkError>>>,
+}
+
+impl Sink for Durable {
+    fn write(&mut self, events: &[Event]) -> Result<(), SinkError> {
+        if let Some(e) = self.fail_with.lock().unwrap().take() {
+            return Err(e);
+        }
+        *self.written.lock().unwrap() += events.len();
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), SinkError> {
+        let w = *self.written.lock().unwrap();
+        *self.committed.lock().unwrap() = w;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ack_resolves_only_after_the_commit_that_covers_its_events() {
+    let sink = Durable::default();
+    let (q, rx) = queue(10_000, Arc::new(Metrics::new()));
+    let pipeline = Pipeline::start(rx, sink.clone());
+    for n in [1, 700, 5000] {
+        let ack = q.try_enqueue(events(n)).unwrap();
+        ack.durable().await.unwrap();
+        let committed = *sink.committed.lock().unwrap();
+        let written = *sink.written.lock().unwrap();
+        assert_eq!(committed, written, "everything written is committed before the ack");
+    }
+    assert_eq!(*sink.committed.lock().unwrap(), 5701);
+    let ack = q.enqueue_wait(events(20_000)).await.unwrap();
+    ack.durable().await.unwrap();
+    assert_eq!(*sink.committed.lock().unwrap(), 25_701, "a batch larger than the queue is acked whole");
+    drop(q);
+    pipeline.join();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_reaches_the_client_as_disk_full_and_later_batches_recover() {
+    let sink = Durable::default();
+    let (q, rx) = queue(1000, Arc::new(Metrics::new()));
+    let pipeline = Pipeline::start(rx, sink.clone());
+    *sink.fail_with.lock().unwrap() = Some(SinkError::DiskFull("no space left on device".into()));
+    let err = q.try_enqueue(events(10)).unwrap().durable().await.unwrap_err();
+    assert_eq!(err, vigie_pipeline::AckError::DiskFull("no space left on device".into()));
+    q.try_enqueue(events(10)).unwrap().durable().await.unwrap();
+    assert_eq!(*sink.committed.lock().unwrap(), 10);
+    drop(q);
+    pipeline.join();
+}
+
+#[tokio::test]
+async fn an_ack_of_a_stopped_pipeline_says_so() {
+    let (q, rx) = queue(100, Arc::new(Metrics::new()));
+    let ack = q.try_enqueue(events(3)).unwrap();
+    drop(rx);
+    assert_eq!(ack.durable().await, Err(vigie_pipeline::AckError::Closed));
 }

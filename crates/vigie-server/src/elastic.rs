@@ -307,7 +307,7 @@ async fn bulk(
             state.metrics.reject("unknown", error.kind());
         }
     }
-    if let Err(err) = enqueue(&state, INPUT, None, &mut output) {
+    if let Err(err) = enqueue(&state, INPUT, None, &mut output).await {
         return err.into_response();
     }
     let mut errors = false;

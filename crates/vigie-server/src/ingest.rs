@@ -18,7 +18,7 @@ use axum::Json;
 use serde::Serialize;
 use vigie_ingest::{check_content_type, decode, DecodeError, Encoding};
 use vigie_normalize::{normalize_payload, Output};
-use vigie_pipeline::QueueError;
+use vigie_pipeline::{AckError, QueueError};
 
 use crate::{ApiError, AppState};
 
@@ -138,7 +138,7 @@ async fn ingest(
     })
     .await;
     match output {
-        Ok(output) => admit(&state, dataset.as_deref(), output),
+        Ok(output) => admit(&state, dataset.as_deref(), output).await,
         Err(err) => err.into_response(),
     }
 }
@@ -258,17 +258,18 @@ pub(crate) async fn decode_then<T: Send + 'static>(
     }
 }
 
-/// Admits `output`'s events to the queue as one batch (all or nothing) and,
-/// once admitted, counts every record outcome. On refusal nothing is
-/// counted as accepted and the response says why (429, 413, 503).
-/// Returns how many events were queued.
-pub(crate) fn enqueue(
+/// Admits `output`'s events to the queue as one batch (all or nothing),
+/// counts every record outcome, then waits until the events are durable in
+/// the write-ahead log. On refusal nothing is counted as accepted and the
+/// response says why (429, 413, 503, or 507 when the disk is full).
+/// Returns how many events were stored.
+pub(crate) async fn enqueue(
     state: &AppState,
     input: &'static str,
     dataset: Option<&str>,
     output: &mut Output,
 ) -> Result<usize, ApiError> {
-    state.queue.admit(dataset, output).map_err(|e| {
+    let admitted = state.queue.admit(dataset, output).map_err(|e| {
         let (reason, err) = match e {
             QueueError::Full { .. } => (
                 "queue_full",
@@ -288,12 +289,34 @@ pub(crate) fn enqueue(
             ),
         };
         refuse(state, input, reason, err)
-    })
+    })?;
+    admitted.ack.durable().await.map_err(|e| {
+        let (reason, err) = match &e {
+            AckError::DiskFull(_) => (
+                "disk_full",
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    format!("{e}; this request was not stored, retry once space is freed"),
+                ),
+            ),
+            AckError::Failed(_) => (
+                "store_failed",
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("{e}; retry later"))
+                    .retry_after(5),
+            ),
+            AckError::Closed => (
+                "shutting_down",
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(5),
+            ),
+        };
+        refuse(state, input, reason, err)
+    })?;
+    Ok(admitted.events)
 }
 
 /// Queues the events, counts outcomes, builds the reply.
-fn admit(state: &AppState, dataset: Option<&str>, mut output: Output) -> Response {
-    let n_events = match enqueue(state, INPUT, dataset, &mut output) {
+async fn admit(state: &AppState, dataset: Option<&str>, mut output: Output) -> Response {
+    let n_events = match enqueue(state, INPUT, dataset, &mut output).await {
         Ok(n) => n,
         Err(err) => return err.into_response(),
     };

@@ -1,7 +1,8 @@
 //! vigie's HTTP server.
 //!
 //! [`router`] builds the axum application: health endpoints (open), `/metrics`
-//! (scope `read`), and the ingest API (scope `ingest`) with its aliases for the
+//! (scope `read`), the query APIs `/api/v1/query|search|aggregate` (scope
+//! `read`), and the ingest API (scope `ingest`) with its aliases for the
 //! Kubernetes audit webhook and Falco/Falcosidekick, plus the
 //! Elasticsearch-compatible bulk API under `/es` ([`elastic`]). [`serve`] runs it until
 //! the shutdown future resolves, finishing in-flight requests first.
@@ -15,6 +16,7 @@ pub mod elastic;
 mod health;
 mod ingest;
 mod loki;
+mod query_api;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,6 +61,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub tokens: TokenStore,
     pub limits: IngestLimits,
+    /// The event store the query APIs read (absent: they answer 503).
+    pub store: Option<vigie_store::Store>,
     ready: AtomicBool,
 }
 
@@ -70,12 +74,25 @@ impl AppState {
         tokens: TokenStore,
         limits: IngestLimits,
     ) -> Arc<Self> {
+        Self::with_store(registry, queue, metrics, tokens, limits, None)
+    }
+
+    /// Like [`AppState::new`], with the event store the query APIs read.
+    pub fn with_store(
+        registry: Arc<Registry>,
+        queue: IngestQueue,
+        metrics: Arc<Metrics>,
+        tokens: TokenStore,
+        limits: IngestLimits,
+        store: Option<vigie_store::Store>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             registry,
             queue,
             metrics,
             tokens,
             limits,
+            store,
             ready: AtomicBool::new(true),
         })
     }
@@ -110,6 +127,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     let read = Router::new()
         .route("/metrics", get(health::metrics))
         .route("/api/v1/datasets", get(health::datasets))
+        .route("/api/v1/query", post(query_api::sql))
+        .route("/api/v1/search", get(query_api::search))
+        .route("/api/v1/aggregate", get(query_api::aggregate))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Read),
             auth::require_scope,

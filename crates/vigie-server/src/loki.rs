@@ -89,7 +89,7 @@ pub async fn push(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
         }
         Ok(Ok(done)) => done,
     };
-    if let Err(err) = enqueue(&state, INPUT, None, &mut output) {
+    if let Err(err) = enqueue(&state, INPUT, None, &mut output).await {
         return err.into_response();
     }
     let rejected = output.rejected.len();

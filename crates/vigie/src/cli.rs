@@ -28,6 +28,64 @@ pub enum Command {
     Bench(crate::bench::BenchCommand),
     /// Import log files and directories (gzip too) into the data directory, resumably.
     Import(ImportArgs),
+    /// Search stored events (newest first) on a running vigie.
+    Search(SearchArgs),
+    /// Run a read-only SQL query over the `events` table of a running vigie.
+    Sql(SqlArgs),
+}
+
+/// Where a running vigie is and how to talk to it.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Base URL of the vigie API.
+    #[arg(long, env = "VIGIE_URL", default_value = "http://127.0.0.1:9190")]
+    pub url: String,
+    /// API token with the `read` scope.
+    #[arg(long, env = "VIGIE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Output: a table for people, or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Read the store's files directly instead of asking a server (the
+    /// data directory and storage come from the configuration; events
+    /// still in a running server's memory are not seen).
+    #[arg(long)]
+    pub offline: bool,
+    /// YAML configuration file, for --offline.
+    #[arg(long, short = 'c', env = "VIGIE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Oldest time: RFC 3339, a date, now-15m, or epoch milliseconds.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Newest time (exclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Events to print.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub size: usize,
+    /// The query, e.g. `source.ip:203.0.113.7 AND NOT event.outcome:success`.
+    #[arg(default_value = "*")]
+    pub query: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The query, e.g. `SELECT "event.action", count(*) FROM events GROUP BY 1`.
+    pub query: String,
 }
 
 #[derive(Debug, Args)]

@@ -29,7 +29,8 @@ use std::time::{Instant, UNIX_EPOCH};
 use anyhow::Context;
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
 use vigie_normalize::{normalize_payload, Limits, Normalizer, Registry};
-use vigie_pipeline::{Sink, SpoolSink};
+use vigie_pipeline::Sink;
+use vigie_store::{Store, StoreWriter};
 
 use crate::cli::ImportArgs;
 use crate::serve::{load_config, lock_data_dir, registry_for};
@@ -69,7 +70,7 @@ struct Importer<'a> {
     registry: &'a Registry,
     normalizer: Option<&'a dyn Normalizer>,
     limits: Limits,
-    sink: SpoolSink,
+    sink: StoreWriter,
     chunk_bytes: usize,
     checkpoint_path: Option<PathBuf>,
     checkpoint: Checkpoint,
@@ -111,8 +112,6 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_default(),
         None => Checkpoint::default(),
     };
-    let sink = SpoolSink::open(data_dir.join("spool"))
-        .with_context(|| format!("opening the spool under {}", data_dir.display()))?;
     let limits = Limits {
         max_record_bytes: usize::try_from(config.ingest.max_record_bytes.0).unwrap_or(usize::MAX),
         max_depth: config.ingest.max_depth as usize,
@@ -122,6 +121,14 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let metrics = std::sync::Arc::new(vigie_metrics::Metrics::new());
+    let (store, sink, _) = runtime
+        .block_on(Store::open(
+            crate::store_setup::store_options(&config),
+            metrics,
+        ))
+        .with_context(|| format!("opening the event store under {}", data_dir.display()))?;
+    let maintenance = store.start_maintenance();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     runtime.spawn(async move {
@@ -185,6 +192,8 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let flushed = importer.sink.flush();
     let Importer { totals, .. } = importer;
     flushed.context("flushing the store")?;
+    // Everything imported goes to files before the command returns.
+    maintenance.stop();
     let t = &totals;
     println!(
         "imported {} file(s) ({} already done): {} records ({} accepted, {} rejected, {} skipped), {} events in {:.1} s",

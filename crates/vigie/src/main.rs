@@ -10,7 +10,9 @@ mod config_cmd;
 mod import_cmd;
 mod logging;
 mod normalize_cmd;
+mod query_cmd;
 mod serve;
+mod store_setup;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,8 @@ fn main() -> ExitCode {
         cli::Command::Datasets => normalize_cmd::list_datasets(),
         cli::Command::Bench(cmd) => bench::dispatch(cmd),
         cli::Command::Import(args) => import_cmd::run(args),
+        cli::Command::Search(args) => query_cmd::search(args),
+        cli::Command::Sql(args) => query_cmd::sql(args),
     };
     match result {
         Ok(code) => code,

@@ -12,9 +12,10 @@ use vigie_input::SourceContext;
 use vigie_metrics::Metrics;
 use vigie_normalize::formats::generic_json::GenericJson;
 use vigie_normalize::{Limits, Registry};
-use vigie_pipeline::{queue, Pipeline, SpoolSink};
+use vigie_pipeline::{queue, Pipeline};
 use vigie_server::auth::{Scope, TokenEntry, TokenStore};
 use vigie_server::{AppState, IngestLimits};
+use vigie_store::Store;
 
 use crate::cli::ServeArgs;
 use crate::logging;
@@ -122,9 +123,19 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 
     let metrics = Arc::new(Metrics::new());
     let (ingest_queue, receiver) = queue(config.ingest.queue_capacity, metrics.clone());
-    let sink = SpoolSink::open(data_dir.join("spool"))
-        .with_context(|| format!("opening the spool under {}", data_dir.display()))?;
-    let pipeline = Pipeline::start(receiver, sink);
+    let (store, writer, opened) =
+        Store::open(crate::store_setup::store_options(&config), metrics.clone())
+            .await
+            .with_context(|| format!("opening the event store under {}", data_dir.display()))?;
+    tracing::info!(
+        storage = %store.storage().describe(),
+        files = opened.files,
+        replayed_events = opened.replayed_events,
+        quarantined = opened.quarantined.len(),
+        "event store open"
+    );
+    let maintenance = store.start_maintenance();
+    let pipeline = Pipeline::start(receiver, writer);
 
     let limits = IngestLimits {
         max_body_bytes: usize::try_from(config.ingest.max_body_bytes.0).unwrap_or(usize::MAX),
@@ -167,7 +178,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
             shutdown: stop.clone(),
         },
     ));
-    let state = AppState::new(registry, ingest_queue, metrics, tokens, limits);
+    let state = AppState::with_store(registry, ingest_queue, metrics, tokens, limits, Some(store));
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -205,6 +216,16 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         tokio::task::spawn_blocking(move || pipeline.join()),
     )
     .await;
+    // A last flush of the in-memory tail to files (the write-ahead log
+    // would replay it anyway).
+    let flushed = tokio::time::timeout(
+        timeout,
+        tokio::task::spawn_blocking(move || maintenance.stop()),
+    )
+    .await;
+    if flushed.is_err() {
+        tracing::warn!("the last flush did not finish in time; the write-ahead log replays it at the next start");
+    }
     match drained {
         Ok(Ok(n)) => {
             tracing::info!(events = n, "pipeline drained; vigie stopped");

@@ -372,6 +372,21 @@ fn the_docs_and_the_example_mention_every_key_and_override() {
         "inputs.syslog",
         "inputs.files",
         "inputs.s3",
+        "store.storage",
+        "store.s3.endpoint",
+        "store.wal.fsync",
+        "store.wal.fsync_interval",
+        "store.wal.segment_size",
+        "store.flush_interval",
+        "store.flush_events",
+        "store.row_group_events",
+        "store.compaction.min_files",
+        "store.compaction.target_events",
+        "store.retention.max_age",
+        "store.retention.max_size",
+        "store.query.timeout",
+        "store.query.memory_limit",
+        "store.query.max_rows",
     ];
     for key in keys {
         assert!(docs.contains(&format!("`{key}`")), "docs miss {key}");

@@ -275,8 +275,16 @@ impl Tailer {
             tracing::warn!(input = %self.config.name, path = %path, more = out.rejected.len() - LOGGED_REJECTS, "more lines rejected in this batch");
         }
         if !batch.lines.is_empty() {
-            if let Err(e) = self.ctx.queue.admit_wait(dataset, &mut out).await {
-                tracing::warn!(input = %self.config.name, error = %e, "pipeline stopped; stopping");
+            let admitted = match self.ctx.queue.admit_wait(dataset, &mut out).await {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(input = %self.config.name, error = %e, "pipeline stopped; stopping");
+                    return Flow::Stop;
+                }
+            };
+            // The position moves only past events that are durable.
+            if let Err(e) = admitted.ack.durable().await {
+                tracing::error!(input = %self.config.name, path = %path, error = %e, "events not stored; stopping this input (the lines are read again at restart)");
                 return Flow::Stop;
             }
         }

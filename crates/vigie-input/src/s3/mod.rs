@@ -319,7 +319,15 @@ impl Poller {
             .admit_wait(self.src.dataset.as_deref(), &mut out)
             .await
         {
-            Ok(_) => Outcome::Done,
+            Ok(admitted) => match admitted.ack.durable().await {
+                // The key is recorded only once its events are durable.
+                Ok(()) => Outcome::Done,
+                Err(e) => {
+                    tracing::warn!(input = %name, bucket = %bucket, key = %key, error = %e,
+                        "events not stored; the object will be read again");
+                    Outcome::Stop
+                }
+            },
             Err(e) => {
                 tracing::warn!(input = %name, bucket = %bucket, key = %key, error = %e,
                     "events not admitted; the object will be read again");

@@ -18,6 +18,7 @@
 
 mod payload;
 mod server;
+mod store;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -33,6 +34,9 @@ pub enum BenchCommand {
     /// End-to-end ingest throughput of syslog over TCP and the Loki push
     /// API against a `vigie serve` started for the run.
     Ingest(BenchIngestArgs),
+    /// The event store at scale: durable ingest, bytes per event, and the
+    /// latency of needle, filter and aggregation queries.
+    Store(store::BenchStoreArgs),
 }
 
 /// `vigie bench ingest` options.
@@ -70,6 +74,7 @@ pub enum BenchTarget {
 pub fn dispatch(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Ingest(args) => run(args),
+        BenchCommand::Store(args) => store::run(args),
     }
 }
 

@@ -57,10 +57,28 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables.
     pub fn start_with_env(dir: &Path, config: Option<&str>, env: &[(&str, &str)]) -> Server {
+        Self::start_wrapped(dir, config, env, &[])
+    }
+
+    /// [`Server::start_with_env`], run through `wrap` (a command line that
+    /// ends by running the vigie command it is given as its arguments).
+    pub fn start_wrapped(
+        dir: &Path,
+        config: Option<&str>,
+        env: &[(&str, &str)],
+        wrap: &[&str],
+    ) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let log = dir.join(format!("vigie-{port}.log"));
-        let mut cmd = Command::new(vigie_bin());
+        let mut cmd = match wrap.split_first() {
+            None => Command::new(vigie_bin()),
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(vigie_bin());
+                c
+            }
+        };
         cmd.arg("serve")
             .env("VIGIE_LISTEN", &addr)
             .env("VIGIE_DATA_DIR", dir.join("data"))
@@ -114,6 +132,36 @@ impl Server {
         self.child.as_ref().unwrap().id()
     }
 
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// A POST of `body` to `path` with the token; (status, body).
+    pub fn post(&self, path: &str, content_type: &str, body: &str) -> (u16, String) {
+        let auth = format!("Authorization: Bearer {}", self.token);
+        let ct = format!("Content-Type: {content_type}");
+        curl(&[
+            "-X",
+            "POST",
+            "-H",
+            &auth,
+            "-H",
+            &ct,
+            "--data-binary",
+            body,
+            &self.url(path),
+        ])
+    }
+
+    /// A GET of `path` (query string included) with the token.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let auth = format!("Authorization: Bearer {}", self.token);
+        curl(&["-H", &auth, &self.url(path)])
+    }
+
     /// Sends SIGTERM and waits for the exit (at most 60 s).
     pub fn terminate(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
@@ -139,23 +187,102 @@ impl Server {
         }
     }
 
-    /// Every event the pipeline spooled, as JSON documents.
-    pub fn spooled(&self) -> Vec<Value> {
-        let dir = self.dir.join("data/spool");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
-            .iter()
-            .flat_map(|f| {
-                std::fs::read_to_string(f)
-                    .unwrap()
-                    .lines()
-                    .map(|l| serde_json::from_str(l).unwrap())
-                    .collect::<Vec<Value>>()
-            })
+    /// Every stored event as a nested JSON document (`@timestamp`, the ECS
+    /// fields, `event.original`), in ingest order: asked of the running
+    /// server, or read from the files once it has stopped.
+    pub fn stored(&self) -> Vec<Value> {
+        let running = self.child.is_some();
+        let mut out = Vec::new();
+        let mut offset = 0;
+        loop {
+            let q = format!(
+                "SELECT \"@timestamp\", fields, original FROM events ORDER BY _id LIMIT 5000 OFFSET {offset}"
+            );
+            let rows = if running {
+                self.sql_rows(&q)
+            } else {
+                offline_sql(&self.dir.join("data"), &q)
+            };
+            let n = rows.len();
+            out.extend(rows.iter().map(nest_row));
+            if n < 5000 {
+                return out;
+            }
+            offset += n;
+        }
+    }
+
+    /// Rows of a SQL query on the running server, as JSON objects.
+    pub fn sql_rows(&self, q: &str) -> Vec<Value> {
+        let auth = format!("Authorization: Bearer {}", self.token);
+        let (status, body) = curl(&[
+            "-X",
+            "POST",
+            "-H",
+            &auth,
+            "-H",
+            "Content-Type: text/plain",
+            "--data-binary",
+            q,
+            &self.url("/api/v1/query?format=ndjson"),
+        ]);
+        assert_eq!(status, 200, "query {q}: {body}");
+        body.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+}
+
+/// Rows of `vigie sql --offline` over a data directory, as JSON objects.
+pub fn offline_sql(data_dir: &Path, q: &str) -> Vec<Value> {
+    let out = Command::new(vigie_bin())
+        .args(["sql", "--offline", "--format", "ndjson", q])
+        .env("VIGIE_DATA_DIR", data_dir)
+        .env_remove("VIGIE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "vigie sql --offline: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A stored row (`@timestamp`, `fields`, `original`) as the nested document
+/// the event model prints.
+pub fn nest_row(row: &Value) -> Value {
+    let mut doc = serde_json::Map::new();
+    doc.insert("@timestamp".into(), row["@timestamp"].clone());
+    let fields: serde_json::Map<String, Value> =
+        serde_json::from_str(row["fields"].as_str().unwrap_or("{}")).unwrap();
+    for (k, v) in fields {
+        insert_dotted(&mut doc, &k, v);
+    }
+    if let Some(o) = row["original"].as_str() {
+        insert_dotted(&mut doc, "event.original", Value::String(o.to_owned()));
+    }
+    Value::Object(doc)
+}
+
+fn insert_dotted(doc: &mut serde_json::Map<String, Value>, key: &str, v: Value) {
+    match key.split_once('.') {
+        None => {
+            doc.insert(key.to_owned(), v);
+        }
+        Some((head, rest)) => {
+            let child = doc
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(m) = child {
+                insert_dotted(m, rest, v);
+            }
+        }
     }
 }
 

@@ -110,7 +110,7 @@ fn curl_pushes_cloudtrail_gzip_the_k8s_webhook_and_falco_output() {
     assert_eq!(json(&body)["events"], 1);
 
     assert_eq!(server.terminate().code(), Some(0));
-    let events = server.spooled();
+    let events = server.stored();
     let count = |d: &str| events.iter().filter(|e| e["event"]["dataset"] == d).count();
     assert_eq!(count("aws.cloudtrail"), lines);
     assert_eq!(count("kubernetes.audit"), 3);
@@ -234,7 +234,7 @@ fn bad_input_gets_clear_errors_and_is_counted_in_metrics() {
     assert!(wrong.is_empty(), "metrics:\n{}", wrong.join("\n"));
     assert_eq!(server.terminate().code(), Some(0));
     assert_eq!(
-        server.spooled().len(),
+        server.stored().len(),
         2,
         "only the good records reached the pipeline"
     );
@@ -261,7 +261,7 @@ fn python_requests_client_pushes_and_reads_replies() {
     let summary = run_python_client("push_client.py", &server);
     server.terminate();
     assert_eq!(
-        server.spooled().len() as u64,
+        server.stored().len() as u64,
         summary["events"].as_u64().unwrap()
     );
 }
@@ -307,7 +307,7 @@ fn the_python_elasticsearch_client_ships_with_bulk() {
     let mut server = Server::start(&dir, None);
     let summary = run_python_client("es_client.py", &server);
     server.terminate();
-    let events = server.spooled();
+    let events = server.stored();
     let count = |d: &str| events.iter().filter(|e| e["event"]["dataset"] == d).count() as u64;
     assert_eq!(
         count("aws.cloudtrail"),

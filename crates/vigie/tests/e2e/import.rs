@@ -1,12 +1,12 @@
 //! `vigie import`: the real binary importing real files into a scratch
-//! data directory, checked through the spool.
+//! data directory, checked by reading the store offline (`vigie sql --offline`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::harness::{fixture, gzip, scratch, vigie_bin};
+use crate::harness::{self, fixture, gzip, scratch, vigie_bin};
 
 fn import(data: &Path, args: &[&str]) -> Output {
     Command::new(vigie_bin())
@@ -18,22 +18,25 @@ fn import(data: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn spool_text(data: &Path) -> String {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data.join("spool"))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.sort();
-    files
-        .iter()
-        .map(|f| std::fs::read_to_string(f).unwrap())
-        .collect()
+/// Every stored event, read from the files (the import has finished).
+fn spooled(data: &Path) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        let q = format!(
+            "SELECT \"@timestamp\", fields, original FROM events ORDER BY _id LIMIT 5000 OFFSET {}",
+            out.len()
+        );
+        let rows = harness::offline_sql(data, &q);
+        let n = rows.len();
+        out.extend(rows.iter().map(harness::nest_row));
+        if n < 5000 {
+            return out;
+        }
+    }
 }
 
-fn spooled(data: &Path) -> Vec<Value> {
-    spool_text(data)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+fn spool_text(data: &Path) -> String {
+    spooled(data).iter().map(|v| format!("{v}\n")).collect()
 }
 
 fn describe(out: &Output) -> String {

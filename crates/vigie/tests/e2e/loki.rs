@@ -19,9 +19,9 @@ fn python_loki_client_pushes_protobuf_snappy_and_json() {
     let summary = run_python_client("loki_client.py", &server);
     assert_eq!(server.terminate().code(), Some(0));
 
-    let events = server.spooled();
+    let events = server.stored();
     let n = summary["events"].as_u64().unwrap() as usize;
-    assert_eq!(events.len(), n, "every accepted entry reached the spool");
+    assert_eq!(events.len(), n, "every accepted entry reached the store");
     let cloudtrail: Vec<&Value> = events
         .iter()
         .filter(|e| e["event"]["dataset"] == "aws.cloudtrail")

@@ -7,4 +7,5 @@ mod http;
 mod import;
 mod loki;
 mod shutdown;
+mod store;
 mod syslog;

@@ -77,10 +77,10 @@ fn sigterm_during_ingest_keeps_every_acknowledged_event() {
         acked >= 20_000,
         "load was running when SIGTERM arrived ({acked})"
     );
-    let spooled = server.spooled();
+    let spooled = server.stored();
     assert_eq!(
         spooled.len() as u64,
         acked,
-        "every acknowledged event is in the spool, none twice"
+        "every acknowledged event is in the store, none twice"
     );
 }

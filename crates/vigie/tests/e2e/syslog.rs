@@ -41,11 +41,11 @@ fn run(program: &str, args: &[&str]) {
     );
 }
 
-/// Waits (30 s at most) until the spool holds `n` events with a message.
+/// Waits (30 s at most) until the store holds `n` events with a message.
 fn wait_for_events(server: &Server, n: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let events = server.spooled();
+        let events = server.stored();
         if events.len() >= n {
             assert_eq!(events.len(), n, "events: {events:#?}");
             return events;
