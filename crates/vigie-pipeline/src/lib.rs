@@ -19,5 +19,5 @@ mod spool;
 pub use ack::{Ack, AckError};
 pub use admit::Admitted;
 pub use queue::{queue, IngestQueue, QueueError, QueueReceiver};
-pub use sink::{Pipeline, Sink, SinkError};
+pub use sink::{Pipeline, Sink, SinkError, MAX_TAKE};
 pub use spool::SpoolSink;

@@ -17,7 +17,10 @@ pub(crate) struct Item {
 }
 
 /// Items of a batch, the acknowledgement on the last one.
-fn items(events: impl ExactSizeIterator<Item = Event>, mut ack: Option<AckSender>) -> impl Iterator<Item = Item> {
+fn items(
+    events: impl ExactSizeIterator<Item = Event>,
+    mut ack: Option<AckSender>,
+) -> impl Iterator<Item = Item> {
     let n = events.len();
     events.enumerate().map(move |(i, event)| Item {
         event,

@@ -1,6 +1,9 @@
 //! [`Sink`] and the [`Pipeline`] thread that drains the queue into it.
 
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
 
 use vigie_event::Event;
 
@@ -46,8 +49,19 @@ pub struct Pipeline {
     handle: JoinHandle<u64>,
 }
 
-/// Events per sink write (and at most per group commit).
+/// Events per sink write (and per group commit), rounded up to the end of
+/// the admitted batch being taken.
 const BATCH: usize = 4096;
+
+/// At most this many events per sink write, even inside one admitted
+/// batch: a sink may rely on it (the store writes one log record per
+/// write). Only a batch larger than this can be stored in part when a
+/// write fails.
+pub const MAX_TAKE: usize = 65_536;
+
+/// How long the pipeline waits for the rest of an admitted batch that is
+/// still being queued before writing what it has.
+const REST_OF_BATCH_WAIT: Duration = Duration::from_millis(10);
 
 impl Pipeline {
     /// Starts draining `queue` into `sink`. The thread stops once every
@@ -63,17 +77,40 @@ impl Pipeline {
                 // report it (their events may be among those lost).
                 let mut failure: Option<AckError> = None;
                 let mut total = 0u64;
+                // Takes one item; true while its batch goes on.
                 let take = |item: Item, batch: &mut Vec<Event>, acks: &mut Vec<AckSender>| {
                     batch.push(item.event);
-                    if let Some(tx) = item.ack {
-                        acks.push(tx);
+                    match item.ack {
+                        Some(tx) => {
+                            acks.push(tx);
+                            false
+                        }
+                        None => true,
                     }
                 };
                 while let Some(first) = rx.blocking_recv() {
-                    take(first, &mut batch, &mut acks);
-                    while batch.len() < BATCH {
+                    // Inside an admitted batch (its acknowledgement not yet
+                    // taken): a write ends at batch boundaries, so that a
+                    // refused write never stores part of a batch.
+                    let mut inside = take(first, &mut batch, &mut acks);
+                    let mut waited_since = None;
+                    while batch.len() < MAX_TAKE && (inside || batch.len() < BATCH) {
                         match rx.try_recv() {
-                            Ok(item) => take(item, &mut batch, &mut acks),
+                            Ok(item) => {
+                                inside = take(item, &mut batch, &mut acks);
+                                waited_since = None;
+                            }
+                            // The admitting side is still sending the rest
+                            // of the batch: wait for it, briefly.
+                            Err(mpsc::error::TryRecvError::Empty)
+                                if inside
+                                    && waited_since
+                                        .get_or_insert_with(Instant::now)
+                                        .elapsed()
+                                        < REST_OF_BATCH_WAIT =>
+                            {
+                                std::thread::yield_now();
+                            }
                             Err(_) => break,
                         }
                     }

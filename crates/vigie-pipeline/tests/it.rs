@@ -140,12 +140,19 @@ async fn an_ack_resolves_only_after_the_commit_that_covers_its_events() {
         ack.durable().await.unwrap();
         let committed = *sink.committed.lock().unwrap();
         let written = *sink.written.lock().unwrap();
-        assert_eq!(committed, written, "everything written is committed before the ack");
+        assert_eq!(
+            committed, written,
+            "everything written is committed before the ack"
+        );
     }
     assert_eq!(*sink.committed.lock().unwrap(), 5701);
     let ack = q.enqueue_wait(events(20_000)).await.unwrap();
     ack.durable().await.unwrap();
-    assert_eq!(*sink.committed.lock().unwrap(), 25_701, "a batch larger than the queue is acked whole");
+    assert_eq!(
+        *sink.committed.lock().unwrap(),
+        25_701,
+        "a batch larger than the queue is acked whole"
+    );
     drop(q);
     pipeline.join();
 }
@@ -156,8 +163,16 @@ async fn a_full_disk_reaches_the_client_as_disk_full_and_later_batches_recover()
     let (q, rx) = queue(1000, Arc::new(Metrics::new()));
     let pipeline = Pipeline::start(rx, sink.clone());
     *sink.fail_with.lock().unwrap() = Some(SinkError::DiskFull("no space left on device".into()));
-    let err = q.try_enqueue(events(10)).unwrap().durable().await.unwrap_err();
-    assert_eq!(err, vigie_pipeline::AckError::DiskFull("no space left on device".into()));
+    let err = q
+        .try_enqueue(events(10))
+        .unwrap()
+        .durable()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        vigie_pipeline::AckError::DiskFull("no space left on device".into())
+    );
     q.try_enqueue(events(10)).unwrap().durable().await.unwrap();
     assert_eq!(*sink.committed.lock().unwrap(), 10);
     drop(q);

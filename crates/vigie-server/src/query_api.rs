@@ -10,6 +10,10 @@
 //! its line and column), 422 when the query needs more memory than allowed,
 //! 503 when it runs out of time.
 
+// Helpers return the error response itself, as axum handlers do; it is
+// built once per failed request, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -147,6 +151,14 @@ pub(crate) struct SearchParams {
     cursor: Option<String>,
 }
 
+/// The `from` and `to` parameters (nanoseconds since the epoch).
+fn time_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<i64>, Option<i64>), Response> {
+    Ok((time_param("from", from)?, time_param("to", to)?))
+}
+
 /// `GET /api/v1/search`.
 pub(crate) async fn search(
     State(state): State<Arc<AppState>>,
@@ -156,12 +168,9 @@ pub(crate) async fn search(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (from, to) = match (
-        time_param("from", p.from.as_deref()),
-        time_param("to", p.to.as_deref()),
-    ) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let (from, to) = match time_range(p.from.as_deref(), p.to.as_deref()) {
+        Ok(range) => range,
+        Err(r) => return r,
     };
     let req = SearchRequest {
         query: p.q.unwrap_or_default(),
@@ -210,12 +219,9 @@ pub(crate) async fn aggregate(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (from, to) = match (
-        time_param("from", p.from.as_deref()),
-        time_param("to", p.to.as_deref()),
-    ) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let (from, to) = match time_range(p.from.as_deref(), p.to.as_deref()) {
+        Ok(range) => range,
+        Err(r) => return r,
     };
     let interval = match p.interval.as_deref() {
         None | Some("") => None,

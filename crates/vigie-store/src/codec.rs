@@ -45,7 +45,10 @@ impl<'de> Deserialize<'de> for OrderedFields {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a map of fields")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<OrderedFields, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderedFields, A::Error> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some((k, v)) = map.next_entry::<String, Value>()? {
                     out.push((k, v));
@@ -127,9 +130,9 @@ mod tests {
     #[test]
     fn a_line_that_does_not_decode_is_reported_by_number() {
         let ev = Event::new("d", Timestamp::from_nanos(1), "x");
-        let mut payload = encode(&[ev.clone()]);
+        let mut payload = encode(std::slice::from_ref(&ev));
         payload.extend_from_slice(b"{not json\n");
-        payload.extend_from_slice(&encode(&[ev.clone()]));
+        payload.extend_from_slice(&encode(std::slice::from_ref(&ev)));
         let (events, bad) = decode(&payload);
         assert_eq!(events, vec![ev.clone(), ev]);
         assert_eq!(bad, vec![2]);

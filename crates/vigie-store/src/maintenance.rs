@@ -95,7 +95,8 @@ impl Store {
                     Ok(()) => flush_backoff = Duration::ZERO,
                     Err(e) => {
                         self.shared.metrics.store.error("flush");
-                        flush_backoff = (flush_backoff * 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
+                        flush_backoff = (flush_backoff * 2)
+                            .clamp(Duration::from_secs(1), Duration::from_secs(30));
                         next_flush = Instant::now() + flush_backoff;
                         tracing::error!(error = %e, retry_in = ?flush_backoff, "flushing events to files failed; they stay in memory and in the write-ahead log");
                     }

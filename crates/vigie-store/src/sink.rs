@@ -11,6 +11,9 @@ use vigie_pipeline::{Sink, SinkError};
 use vigie_wal::Wal;
 
 use crate::schema::{self, MAX_EVENTS_PER_RECORD};
+
+// One log record per pipeline write: a refused write stores nothing of it.
+const _: () = assert!(vigie_pipeline::MAX_TAKE <= MAX_EVENTS_PER_RECORD);
 use crate::store::Shared;
 use crate::{codec, error};
 

@@ -184,7 +184,14 @@ impl Wal {
     /// freed.
     pub fn truncate_through(&mut self, seq: u64) -> Result<u64, WalError> {
         let mut freed = 0;
-        while let Some(oldest) = self.sealed.pop_front_if(|oldest| oldest.last_seq <= seq) {
+        while self
+            .sealed
+            .front()
+            .is_some_and(|oldest| oldest.last_seq <= seq)
+        {
+            let Some(oldest) = self.sealed.pop_front() else {
+                break;
+            };
             if let Err(e) = fs::remove_file(&oldest.path) {
                 let error = WalError::io("removing segment", &oldest.path, e);
                 self.sealed.push_front(oldest);

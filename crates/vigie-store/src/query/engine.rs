@@ -65,7 +65,9 @@ impl QueryEngine {
             registry: Arc::new(StoreOnlyRegistry {
                 store: storage.rooted(),
             }),
-            metadata_cache: Arc::new(DefaultCache::new(64 << 20).with_name("vigie-parquet-footers")),
+            metadata_cache: Arc::new(
+                DefaultCache::new(64 << 20).with_name("vigie-parquet-footers"),
+            ),
             timeout: options.query_timeout,
             memory_bytes: options.query_memory_bytes,
             max_rows: options.query_max_rows,
@@ -138,7 +140,10 @@ impl QueryEngine {
 /// the end of the text.
 fn at_end_if_eof(e: QueryError, sql: &str) -> QueryError {
     match e {
-        QueryError::Invalid { message, position: None } if message.contains("found: EOF") => {
+        QueryError::Invalid {
+            message,
+            position: None,
+        } if message.contains("found: EOF") => {
             let line = sql.lines().count().max(1) as u64;
             let column = sql.lines().last().map_or(0, |l| l.chars().count()) as u64 + 1;
             QueryError::Invalid {

@@ -137,7 +137,7 @@ impl TableProvider for EventsTable {
         }
         if !self.snapshot.mem.is_empty() || inputs.is_empty() {
             let mem = MemorySourceConfig::try_new_exec(
-                &[self.snapshot.mem.clone()],
+                std::slice::from_ref(&self.snapshot.mem),
                 schema.clone(),
                 projection.cloned(),
             )?;

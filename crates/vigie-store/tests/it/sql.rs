@@ -59,11 +59,15 @@ async fn statements_that_write_or_reach_files_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_syntax_error_answers_with_its_line_and_column() {
     let err = refused("SELECT count(*)\nFROM events WHERE (").await;
-    let pos = err.position().unwrap_or_else(|| panic!("no position: {err:?}"));
+    let pos = err
+        .position()
+        .unwrap_or_else(|| panic!("no position: {err:?}"));
     assert_eq!(pos.line, 2, "{err}");
     // A planning error points at the unknown name too.
     let err = refused("SELECT count(*)\nFROM events WHERE nosuch = 1").await;
-    let pos = err.position().unwrap_or_else(|| panic!("no position: {err:?}"));
+    let pos = err
+        .position()
+        .unwrap_or_else(|| panic!("no position: {err:?}"));
     assert_eq!((pos.line, pos.column), (2, 19), "{err}");
     let err = refused("SELECT nosuchcolumn FROM events").await;
     assert!(matches!(err, QueryError::Invalid { .. }), "{err:?}");
