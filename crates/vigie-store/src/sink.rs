@@ -53,6 +53,15 @@ impl StoreWriter {
 
     /// Waits while too many events wait in memory for a flush (the queue
     /// then fills and inputs are told to slow down).
+    /// Publishes the log's size on disk.
+    fn report_wal_bytes(&self) {
+        self.shared
+            .metrics
+            .store
+            .wal_bytes
+            .set(self.wal.disk_bytes() as i64);
+    }
+
     fn wait_for_memory(&self) {
         let max = self.shared.options.max_memory_rows.max(1);
         let (lock, cond) = &self.shared.mem_drained;
@@ -86,11 +95,7 @@ impl Sink for StoreWriter {
             let mut st = self.shared.state.write().unwrap_or_else(|e| e.into_inner());
             st.mem.active.push(batch, seq);
         }
-        self.shared
-            .metrics
-            .store
-            .wal_bytes
-            .set(self.wal.disk_bytes() as i64);
+        self.report_wal_bytes();
         Ok(())
     }
 
@@ -106,11 +111,7 @@ impl Sink for StoreWriter {
                     tracing::warn!(error = %e, "could not delete flushed write-ahead-log segments; retrying later");
                 }
             }
-            self.shared
-                .metrics
-                .store
-                .wal_bytes
-                .set(self.wal.disk_bytes() as i64);
+            self.report_wal_bytes();
         }
         Ok(())
     }

@@ -96,11 +96,7 @@ impl Store {
     /// Runs an aggregation.
     pub async fn aggregate(&self, req: &AggregateRequest) -> Result<AggregateResult, QueryError> {
         let res = self.aggregate_inner(req).await;
-        self.shared.metrics.store.query(
-            "aggregate",
-            res.as_ref().map(|_| "ok").unwrap_or_else(|e| e.kind()),
-        );
-        res
+        self.counted("aggregate", res)
     }
 
     async fn aggregate_inner(&self, req: &AggregateRequest) -> Result<AggregateResult, QueryError> {

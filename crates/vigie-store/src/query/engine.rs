@@ -156,14 +156,21 @@ fn at_end_if_eof(e: QueryError, sql: &str) -> QueryError {
 }
 
 impl Store {
+    /// Counts a query of `api` by its outcome, and hands its result back.
+    pub(crate) fn counted<T>(
+        &self,
+        api: &'static str,
+        res: Result<T, QueryError>,
+    ) -> Result<T, QueryError> {
+        let outcome = res.as_ref().map(|_| "ok").unwrap_or_else(|e| e.kind());
+        self.shared.metrics.store.query(api, outcome);
+        res
+    }
+
     /// Runs a read-only SQL query over the `events` table.
     pub async fn sql(&self, sql: &str) -> Result<QueryOutput, QueryError> {
         let res = self.sql_inner(sql).await;
-        self.shared.metrics.store.query(
-            "sql",
-            res.as_ref().map(|_| "ok").unwrap_or_else(|e| e.kind()),
-        );
-        res
+        self.counted("sql", res)
     }
 
     async fn sql_inner(&self, sql: &str) -> Result<QueryOutput, QueryError> {

@@ -236,11 +236,7 @@ impl Store {
     /// Runs a search and returns one page, newest first.
     pub async fn search(&self, req: &SearchRequest) -> Result<SearchPage, QueryError> {
         let res = self.search_inner(req).await;
-        self.shared.metrics.store.query(
-            "search",
-            res.as_ref().map(|_| "ok").unwrap_or_else(|e| e.kind()),
-        );
-        res
+        self.counted("search", res)
     }
 
     async fn search_inner(&self, req: &SearchRequest) -> Result<SearchPage, QueryError> {
