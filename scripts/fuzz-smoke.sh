@@ -60,6 +60,9 @@ seeds_for() {
     normalize_zeek) echo "zeek/btest-baseline/*/*.log elastic/zeek/*/*.log" ;;
     normalize_suricata_eve) echo "suricata/doc_examples/* elastic/suricata/eve/*.log" ;;
     normalize_wazuh_alerts) echo "wazuh/alerts_json/*" ;;
+    normalize_windows_evtx) echo "../sigma-events/sigmahq-regression-jsonl/regression_data/rules/windows/*/*/*.jsonl" ;;
+    sigma_rules) echo "../../sigma/rules/cloud/aws/cloudtrail/*.yml ../../sigma/rules/windows/process_creation/proc_creation_win_certutil_*.yml" ;;
+    sigma_condition|sigma_pipeline) echo "" ;;
     *) echo "elastic/aws/*/*.log elastic/kubernetes/audit_logs/*.log elastic/gcp/audit/*.log elastic/azure/*/*.log falco/output_files/*.json gatekeeper/samples/*.json elastic/suricata/eve/*.log" ;;
     esac
 }

@@ -54,6 +54,7 @@
 //! environment), and [`Config::to_yaml_redacted`] shows `***`.
 
 mod de;
+mod detection;
 mod duration;
 mod env;
 mod error;
@@ -72,6 +73,10 @@ mod validate;
 
 use std::path::Path;
 
+pub use detection::{
+    CorrelationConfig, DetectionConfig, LogSourceMapping, MAX_CORRELATION_ENTRIES,
+    MAX_DETECTION_THREADS,
+};
 pub use duration::{DurationError, HumanDuration};
 pub use env::{process_env, ENV_DATA_DIR, ENV_INGEST_TOKEN, ENV_LISTEN, ENV_LOG_LEVEL};
 pub use error::{ConfigError, ConfigErrors};

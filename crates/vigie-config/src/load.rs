@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert!(
             errs[0].starts_with(
-                "t.yaml:1:1: expected a mapping with keys server, log, auth, ingest, inputs, store, found a list"
+                "t.yaml:1:1: expected a mapping with keys server, log, auth, ingest, inputs, store, detection, found a list"
             ),
             "{}",
             errs[0]

@@ -30,6 +30,8 @@ pub struct Config {
     pub inputs: crate::InputsConfig,
     /// `store`: the event store (durability, layout, retention, queries).
     pub store: crate::StoreConfig,
+    /// `detection`: Sigma rules evaluated on ingested events, and alerts.
+    pub detection: crate::DetectionConfig,
     /// Where each setting came from; used to place validation errors. Not a
     /// setting: ignored by `PartialEq`.
     #[serde(skip)]

@@ -68,6 +68,7 @@ impl Config {
         }
         self.inputs_yaml(&mut o);
         self.store_yaml(&mut o);
+        self.detection_yaml(&mut o);
         o
     }
 
@@ -104,6 +105,58 @@ impl Config {
         let _ = writeln!(o, "    timeout: {}", st.query.timeout);
         let _ = writeln!(o, "    memory_limit: {}", st.query.memory_limit);
         let _ = writeln!(o, "    max_rows: {}", st.query.max_rows);
+    }
+
+    fn detection_yaml(&self, o: &mut String) {
+        let d = &self.detection;
+        let _ = writeln!(o, "detection:");
+        let _ = writeln!(o, "  enabled: {}", d.enabled);
+        let rules: Vec<String> = d
+            .rules
+            .iter()
+            .map(|r| scalar(&r.to_string_lossy()))
+            .collect();
+        let _ = writeln!(o, "  rules: [{}]", rules.join(", "));
+        if d.placeholders.is_empty() {
+            let _ = writeln!(o, "  placeholders: {{}}");
+        } else {
+            let _ = writeln!(o, "  placeholders:");
+        }
+        for (name, values) in &d.placeholders {
+            let values: Vec<String> = values.iter().map(|v| scalar(v)).collect();
+            let _ = writeln!(o, "    {}: [{}]", scalar(name), values.join(", "));
+        }
+        let _ = writeln!(o, "  store_alerts: {}", d.store_alerts);
+        let _ = writeln!(o, "  threads: {}", d.threads);
+        let pipelines: Vec<String> = d
+            .pipelines
+            .iter()
+            .map(|p| scalar(&p.to_string_lossy()))
+            .collect();
+        let _ = writeln!(o, "  pipelines: [{}]", pipelines.join(", "));
+        if d.logsources.is_empty() {
+            let _ = writeln!(o, "  logsources: []");
+        } else {
+            let _ = writeln!(o, "  logsources:");
+        }
+        for m in &d.logsources {
+            let _ = writeln!(o, "    - dataset: {}", scalar(&m.dataset));
+            for (k, v) in [
+                ("product", &m.product),
+                ("service", &m.service),
+                ("category", &m.category),
+            ] {
+                if let Some(v) = v {
+                    let _ = writeln!(o, "      {k}: {}", scalar(v));
+                }
+            }
+        }
+        let c = &d.correlation;
+        let _ = writeln!(o, "  correlation:");
+        let _ = writeln!(o, "    max_groups: {}", c.max_groups);
+        let _ = writeln!(o, "    max_hits_per_group: {}", c.max_hits_per_group);
+        let _ = writeln!(o, "    lateness: {}", c.lateness);
+        let _ = writeln!(o, "    save_interval: {}", c.save_interval);
     }
 
     fn inputs_yaml(&self, o: &mut String) {

@@ -41,6 +41,7 @@ impl Config {
         self.check_datasets(builtin_datasets, &mut problems);
         self.check_inputs(builtin_datasets, &mut problems);
         self.store.problems(&mut problems);
+        self.detection.problems(&mut problems);
         problems
             .into_iter()
             .map(|(path, message)| (self.origin.file_path(&path), message))

@@ -4,7 +4,9 @@
 //! `Arc<Metrics>` and update the families they own. Label sets are small
 //! typed structs so a typo in a label name cannot reach the exposition.
 
+mod detection;
 mod store;
+pub use detection::{DetectionMetrics, RuleStateLabels, SeverityLabels};
 pub use store::{QueryLabels, StoreMetrics, StoreOpLabels};
 
 use prometheus_client::encoding::text::encode;
@@ -88,6 +90,7 @@ pub struct Metrics {
     pub input_errors: Family<InputErrorLabels, Counter>,
     pub input_connections: Family<NamedInputLabels, Gauge>,
     pub store: StoreMetrics,
+    pub detection: DetectionMetrics,
 }
 
 impl Default for Metrics {
@@ -115,6 +118,7 @@ impl Metrics {
             input_errors: Family::default(),
             input_connections: Family::default(),
             store: StoreMetrics::default(),
+            detection: DetectionMetrics::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -188,6 +192,7 @@ impl Metrics {
             m.input_connections.clone(),
         );
         m.store.register(&mut registry);
+        m.detection.register(&mut registry);
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {

@@ -2,7 +2,8 @@
 //!
 //! [`router`] builds the axum application: health endpoints (open), `/metrics`
 //! (scope `read`), the query APIs `/api/v1/query|search|aggregate` (scope
-//! `read`), and the ingest API (scope `ingest`) with its aliases for the
+//! `read`), the detection rules API `/api/v1/rules` (scope `read`; reload:
+//! `admin`), and the ingest API (scope `ingest`) with its aliases for the
 //! Kubernetes audit webhook and Falco/Falcosidekick, plus the
 //! Elasticsearch-compatible bulk API under `/es` ([`elastic`]). [`serve`] runs it until
 //! the shutdown future resolves, finishing in-flight requests first.
@@ -17,6 +18,7 @@ mod health;
 mod ingest;
 mod loki;
 mod query_api;
+pub mod rules_api;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +34,7 @@ use vigie_pipeline::IngestQueue;
 
 pub use api_error::ApiError;
 pub use auth::{Scope, TokenStore};
+pub use rules_api::RulesControl;
 
 /// Size limits of the ingest API.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +67,7 @@ pub struct AppState {
     /// The event store the query APIs read (absent: they answer 503).
     pub store: Option<vigie_store::Store>,
     ready: AtomicBool,
+    rules: std::sync::OnceLock<Arc<dyn RulesControl>>,
 }
 
 impl AppState {
@@ -94,6 +98,7 @@ impl AppState {
             limits,
             store,
             ready: AtomicBool::new(true),
+            rules: std::sync::OnceLock::new(),
         })
     }
 
@@ -101,6 +106,17 @@ impl AppState {
     /// when shutdown begins so load balancers stop sending.
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    /// Hands the server the detection rules it reports on and reloads
+    /// (once; later calls are ignored).
+    pub fn set_rules(&self, rules: Arc<dyn RulesControl>) {
+        let _ = self.rules.set(rules);
+    }
+
+    /// The detection rules, when detection runs.
+    pub fn rules(&self) -> Option<Arc<dyn RulesControl>> {
+        self.rules.get().cloned()
     }
 
     pub fn is_ready(&self) -> bool {
@@ -130,8 +146,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/query", post(query_api::sql))
         .route("/api/v1/search", get(query_api::search))
         .route("/api/v1/aggregate", get(query_api::aggregate))
+        .route("/api/v1/rules", get(rules_api::status))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Read),
+            auth::require_scope,
+        ));
+    let admin = Router::new()
+        .route("/api/v1/rules/reload", post(rules_api::reload))
+        .route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), Scope::Admin),
             auth::require_scope,
         ));
     Router::new()
@@ -140,6 +163,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(ingest)
         .merge(elastic)
         .merge(read)
+        .merge(admin)
         .fallback(api_error::not_found)
         .layer(CatchPanicLayer::custom(api_error::panic_response))
         .layer(TraceLayer::new_for_http())

@@ -160,7 +160,7 @@ impl Store {
             };
             let Some(table) = table else { break };
             let mut written = Vec::new();
-            for part in split_by_hour(&table.batches)? {
+            for part in split_by_hour(&table.batches, self.shared.options.row_group_rows)? {
                 let opts = WriteOptions {
                     row_group_rows: self.shared.options.row_group_rows,
                     zstd_level: self.shared.options.zstd_level,
@@ -234,7 +234,7 @@ impl Store {
         for f in files {
             batches.extend(read_all(&self.shared, &f.path, f.data_size).await?);
         }
-        let sorted = sort_by_time(&batches)?;
+        let sorted = sort_by_time(&batches, self.shared.options.row_group_rows)?;
         let names: Vec<String> = files.iter().map(|f| f.name().to_owned()).collect();
         let opts = WriteOptions {
             row_group_rows: self.shared.options.row_group_rows,
@@ -343,22 +343,34 @@ impl Store {
     }
 }
 
-/// Sorts the rows of `batches` by time and cuts them at hour boundaries.
-fn split_by_hour(batches: &[RecordBatch]) -> Result<Vec<RecordBatch>, StoreError> {
-    let sorted = sort_by_time(batches)?;
-    let s = sorted.schema();
-    let idx = s
-        .index_of(TIMESTAMP)
-        .map_err(|e| StoreError::storage("flush", e))?;
-    let ts = sorted.column(idx).as_primitive::<TimestampNanosecondType>();
-    let mut parts = Vec::new();
-    let mut start = 0;
-    for i in 1..=sorted.num_rows() {
-        if i == sorted.num_rows()
-            || layout::hour_start(ts.value(i)) != layout::hour_start(ts.value(start))
-        {
-            parts.push(sorted.slice(start, i - start));
-            start = i;
+/// Sorts the rows of `batches` by time and cuts them at hour boundaries:
+/// one list of batches (of at most `chunk_rows` rows) per hour.
+fn split_by_hour(
+    batches: &[RecordBatch],
+    chunk_rows: usize,
+) -> Result<Vec<Vec<RecordBatch>>, StoreError> {
+    let mut parts: Vec<Vec<RecordBatch>> = Vec::new();
+    let mut current_hour = None;
+    for sorted in sort_by_time(batches, chunk_rows)? {
+        let s = sorted.schema();
+        let idx = s
+            .index_of(TIMESTAMP)
+            .map_err(|e| StoreError::storage("flush", e))?;
+        let ts = sorted.column(idx).as_primitive::<TimestampNanosecondType>();
+        let mut start = 0;
+        for i in 1..=sorted.num_rows() {
+            if i == sorted.num_rows()
+                || layout::hour_start(ts.value(i)) != layout::hour_start(ts.value(start))
+            {
+                let hour = layout::hour_start(ts.value(start));
+                let piece = sorted.slice(start, i - start);
+                match parts.last_mut() {
+                    Some(last) if current_hour == Some(hour) => last.push(piece),
+                    _ => parts.push(vec![piece]),
+                }
+                current_hour = Some(hour);
+                start = i;
+            }
         }
     }
     Ok(parts)

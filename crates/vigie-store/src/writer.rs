@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::{
-    concat_batches, lexsort_to_indices, take_record_batch, SortColumn, SortOptions,
+    concat, interleave_record_batch, lexsort_to_indices, SortColumn, SortOptions,
 };
 use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
 use bytes::Bytes;
@@ -51,16 +51,31 @@ impl Default for WriteOptions {
     }
 }
 
-/// Sorts rows by `@timestamp`, then `_seq`.
-pub fn sort_by_time(batches: &[RecordBatch]) -> Result<RecordBatch, StoreError> {
-    let all =
-        concat_batches(&schema::schema(), batches).map_err(|e| StoreError::storage("sort", e))?;
-    let s = all.schema();
-    let col = |name: &str| s.index_of(name).map(|i| all.column(i).clone());
-    let (ts, seq) = match (col(TIMESTAMP), col(SEQ)) {
-        (Ok(t), Ok(q)) => (t, q),
-        _ => return Err(StoreError::storage("sort", "batch without @timestamp/_seq")),
+/// Sorts the rows of `batches` by time (then id) into batches of at most
+/// `chunk_rows` rows. Only the two key columns are concatenated; the rows
+/// are gathered chunk by chunk, so no column ever holds every row: a string
+/// column of one Arrow array is limited to 2 GiB of text, which a merge of
+/// two million 1 KB records would pass.
+pub fn sort_by_time(
+    batches: &[RecordBatch],
+    chunk_rows: usize,
+) -> Result<Vec<RecordBatch>, StoreError> {
+    let batches: Vec<&RecordBatch> = batches.iter().filter(|b| b.num_rows() > 0).collect();
+    if batches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = |name: &str| {
+        let parts: Vec<&dyn Array> = batches
+            .iter()
+            .map(|b| {
+                b.column_by_name(name)
+                    .map(|c| c.as_ref())
+                    .ok_or_else(|| StoreError::storage("sort", "batch without @timestamp/_id"))
+            })
+            .collect::<Result<_, _>>()?;
+        concat(&parts).map_err(|e| StoreError::storage("sort", e))
     };
+    let (ts, seq) = (key(TIMESTAMP)?, key(SEQ)?);
     let opts = Some(SortOptions {
         descending: false,
         nulls_first: false,
@@ -79,7 +94,28 @@ pub fn sort_by_time(batches: &[RecordBatch]) -> Result<RecordBatch, StoreError> 
         None,
     )
     .map_err(|e| StoreError::storage("sort", e))?;
-    take_record_batch(&all, &indices).map_err(|e| StoreError::storage("sort", e))
+    let mut starts = Vec::with_capacity(batches.len());
+    let mut total = 0usize;
+    for b in &batches {
+        starts.push(total);
+        total += b.num_rows();
+    }
+    let mut out = Vec::with_capacity(total.div_ceil(chunk_rows.max(1)));
+    for chunk in indices.values().chunks(chunk_rows.max(1)) {
+        let pairs: Vec<(usize, usize)> = chunk
+            .iter()
+            .map(|&g| {
+                let g = g as usize;
+                let b = starts.partition_point(|&s| s <= g).saturating_sub(1);
+                (b, g - starts[b])
+            })
+            .collect();
+        out.push(
+            interleave_record_batch(&batches, &pairs)
+                .map_err(|e| StoreError::storage("sort", e))?,
+        );
+    }
+    Ok(out)
 }
 
 fn properties(opts: &WriteOptions, kv: Vec<KeyValue>) -> Result<WriterProperties, StoreError> {
@@ -117,46 +153,60 @@ fn token_filter(batch: &RecordBatch, start: usize, len: usize) -> vigie_search::
 /// index; returns the file's catalog entry.
 pub async fn write_file(
     storage: &Storage,
-    batch: &RecordBatch,
+    batches: &[RecordBatch],
     node: &str,
     replaces: &[String],
     opts: &WriteOptions,
     unique: u64,
 ) -> Result<FileMeta, StoreError> {
-    let rows = batch.num_rows();
-    let s = batch.schema();
-    let ts = batch
-        .column(
-            s.index_of(TIMESTAMP)
-                .map_err(|e| StoreError::storage("write", e))?,
-        )
-        .as_primitive::<TimestampNanosecondType>();
-    let seq = batch
-        .column(
-            s.index_of(SEQ)
-                .map_err(|e| StoreError::storage("write", e))?,
-        )
-        .as_primitive::<UInt64Type>();
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     if rows == 0 {
         return Err(StoreError::storage("write", "no rows"));
     }
-    let min_ts = arrow::compute::min(ts).unwrap_or(0);
-    let max_ts = arrow::compute::max(ts).unwrap_or(0);
-    let min_seq = schema::seq_of_id(arrow::compute::min(seq).unwrap_or(0));
-    let max_seq = schema::seq_of_id(arrow::compute::max(seq).unwrap_or(0));
+    let (mut min_ts, mut max_ts) = (i64::MAX, i64::MIN);
+    let (mut min_id, mut max_id) = (u64::MAX, 0u64);
+    for batch in batches.iter().filter(|b| b.num_rows() > 0) {
+        let s = batch.schema();
+        let ts = batch
+            .column(
+                s.index_of(TIMESTAMP)
+                    .map_err(|e| StoreError::storage("write", e))?,
+            )
+            .as_primitive::<TimestampNanosecondType>();
+        let seq = batch
+            .column(
+                s.index_of(SEQ)
+                    .map_err(|e| StoreError::storage("write", e))?,
+            )
+            .as_primitive::<UInt64Type>();
+        min_ts = min_ts.min(arrow::compute::min(ts).unwrap_or(i64::MAX));
+        max_ts = max_ts.max(arrow::compute::max(ts).unwrap_or(i64::MIN));
+        min_id = min_id.min(arrow::compute::min(seq).unwrap_or(u64::MAX));
+        max_id = max_id.max(arrow::compute::max(seq).unwrap_or(0));
+    }
+    let min_seq = schema::seq_of_id(min_id);
+    let max_seq = schema::seq_of_id(max_id);
     let partition = layout::partition_of(vigie_event::Timestamp::from_nanos(min_ts));
     let path = layout::data_path(&partition, node, min_seq, max_seq, unique);
 
+    // One row group per slice of at most `group` rows of each batch; the
+    // token index has one filter per row group, in the same order.
     let group = opts.row_group_rows.max(1);
-    let mut index = TokenIndex {
-        row_groups: Vec::new(),
-    };
-    let mut start = 0;
-    while start < rows {
-        let len = group.min(rows - start);
-        index.row_groups.push(token_filter(batch, start, len));
-        start += len;
+    let mut slices = Vec::new();
+    for batch in batches {
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let len = group.min(batch.num_rows() - start);
+            slices.push((batch, start, len));
+            start += len;
+        }
     }
+    let index = TokenIndex {
+        row_groups: slices
+            .iter()
+            .map(|(b, start, len)| token_filter(b, *start, *len))
+            .collect(),
+    };
     let kv = vec![
         KeyValue::new(FORMAT_VERSION_KEY.to_owned(), FORMAT_VERSION.to_string()),
         KeyValue::new(NODE_KEY.to_owned(), node.to_owned()),
@@ -171,14 +221,11 @@ pub async fn write_file(
         let mut writer =
             ArrowWriter::try_new(&mut buf, schema::schema(), Some(properties(opts, kv)?))
                 .map_err(|e| StoreError::storage(&path, e))?;
-        let mut start = 0;
-        while start < rows {
-            let len = group.min(rows - start);
+        for (batch, start, len) in &slices {
             writer
-                .write(&batch.slice(start, len))
+                .write(&batch.slice(*start, *len))
                 .map_err(|e| StoreError::storage(&path, e))?;
             writer.flush().map_err(|e| StoreError::storage(&path, e))?;
-            start += len;
         }
         writer.close().map_err(|e| StoreError::storage(&path, e))?;
     }
@@ -202,4 +249,75 @@ pub async fn write_file(
         replaces: replaces.to_vec(),
         tokens: Some(Arc::new(index)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigie_event::{Event, Timestamp};
+
+    fn batch(times: &[i64], first_seq: u64) -> RecordBatch {
+        let events: Vec<Event> = times
+            .iter()
+            .map(|t| {
+                Event::new(
+                    "json",
+                    Timestamp::from_secs(*t).unwrap(),
+                    format!("{{\"t\":{t}}}"),
+                )
+            })
+            .collect();
+        schema::to_batch(&events, first_seq)
+    }
+
+    fn column_i64(b: &RecordBatch) -> Vec<i64> {
+        let c = b
+            .column_by_name(TIMESTAMP)
+            .unwrap()
+            .as_primitive::<TimestampNanosecondType>();
+        c.values().iter().map(|n| n / 1_000_000_000).collect()
+    }
+
+    #[test]
+    fn sorting_gathers_rows_in_chunks_in_time_then_id_order_across_batches() {
+        let inputs = [
+            batch(&[5, 1, 9], 10),
+            batch(&[3, 5, 2], 20),
+            batch(&[7], 30),
+        ];
+        let out = sort_by_time(&inputs, 3).unwrap();
+        let sizes: Vec<usize> = out.iter().map(RecordBatch::num_rows).collect();
+        assert_eq!(
+            sizes,
+            [3, 3, 1],
+            "chunks of at most 3 rows, never one array of all rows"
+        );
+        let times: Vec<i64> = out.iter().flat_map(column_i64).collect();
+        assert_eq!(times, [1, 2, 3, 5, 5, 7, 9]);
+        // The two events at t=5 keep id order, and every column follows its row.
+        let originals: Vec<String> = out
+            .iter()
+            .flat_map(|b| {
+                let c = b.column_by_name(ORIGINAL).unwrap().as_string::<i32>();
+                (0..c.len())
+                    .map(|i| c.value(i).to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(originals[0], "{\"t\":1}");
+        assert_eq!(originals[6], "{\"t\":9}");
+        let seqs: Vec<u64> = out
+            .iter()
+            .flat_map(|b| {
+                b.column_by_name(SEQ)
+                    .unwrap()
+                    .as_primitive::<UInt64Type>()
+                    .values()
+                    .to_vec()
+            })
+            .collect();
+        let at5: Vec<u64> = seqs[3..5].iter().map(|s| schema::seq_of_id(*s)).collect();
+        assert!(at5[0] < at5[1], "{at5:?}");
+        assert!(sort_by_time(&[], 3).unwrap().is_empty());
+    }
 }

@@ -32,6 +32,84 @@ pub enum Command {
     Search(SearchArgs),
     /// Run a read-only SQL query over the `events` table of a running vigie.
     Sql(SqlArgs),
+    /// Check Sigma rules, or test them on a file of events.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Run Sigma rules over stored events.
+    Hunt(HuntArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Load rule files and directories; report what loaded, what is idle and each failure (file:line:col: reason).
+    Check(RulesCheckArgs),
+    /// Run rules over a file of events; print which events each rule matched and why.
+    Test(RulesTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesCheckArgs {
+    /// List idle rules (loaded, but no dataset provides their log source) and why.
+    #[arg(long)]
+    pub idle: bool,
+    /// Succeed when at least this percentage loaded (default: fail on any failure).
+    #[arg(long)]
+    pub min_percent: Option<f64>,
+    /// JSON file of `expand` placeholder values: {"name": ["v1", "v2"]}.
+    #[arg(long)]
+    pub placeholders: Option<PathBuf>,
+    /// Processing pipeline files applied to every rule (repeatable).
+    #[arg(long = "pipeline")]
+    pub pipelines: Vec<PathBuf>,
+    /// Rule files and directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesTestArgs {
+    /// Events to test (any format vigie normalizes; gzip and zstd too).
+    #[arg(long, short = 'e')]
+    pub events: PathBuf,
+    /// Dataset of the events (detected per record when omitted).
+    #[arg(long, short = 'd')]
+    pub dataset: Option<String>,
+    /// JSON file of `expand` placeholder values.
+    #[arg(long)]
+    pub placeholders: Option<PathBuf>,
+    /// Processing pipeline files applied to every rule (repeatable).
+    #[arg(long = "pipeline")]
+    pub pipelines: Vec<PathBuf>,
+    /// Output: lines for people, or one JSON object per match.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Rule files and directories.
+    #[arg(required = true)]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Rule files and directories.
+    #[arg(long, short = 'r', required = true)]
+    pub rules: Vec<PathBuf>,
+    /// Oldest time: RFC 3339, a date, now-15m, or epoch milliseconds.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Newest time (exclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Narrow the events first with a search query.
+    #[arg(long, default_value = "*")]
+    pub query: String,
+    /// JSON file of `expand` placeholder values.
+    #[arg(long)]
+    pub placeholders: Option<PathBuf>,
+    /// Processing pipeline files applied to every rule (repeatable).
+    #[arg(long = "pipeline")]
+    pub pipelines: Vec<PathBuf>,
 }
 
 /// Where a running vigie is and how to talk to it.

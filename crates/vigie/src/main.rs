@@ -7,10 +7,13 @@
 mod bench;
 mod cli;
 mod config_cmd;
+mod detect_setup;
+mod hunt_cmd;
 mod import_cmd;
 mod logging;
 mod normalize_cmd;
 mod query_cmd;
+mod rules_cmd;
 mod serve;
 mod store_setup;
 
@@ -34,6 +37,8 @@ fn main() -> ExitCode {
         cli::Command::Import(args) => import_cmd::run(args),
         cli::Command::Search(args) => query_cmd::search(args),
         cli::Command::Sql(args) => query_cmd::sql(args),
+        cli::Command::Rules(cmd) => rules_cmd::dispatch(cmd),
+        cli::Command::Hunt(args) => hunt_cmd::run(args),
     };
     match result {
         Ok(code) => code,

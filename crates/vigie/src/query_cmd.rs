@@ -11,7 +11,7 @@ use crate::cli::{OutputFormat, SearchArgs, ServerArgs, SqlArgs};
 /// Widest cell of a table, in characters.
 const MAX_CELL: usize = 60;
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -20,7 +20,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Sends a request; prints the server's error (with its position) and
 /// returns exit code 1 when the query is refused.
-async fn call(
+pub(crate) async fn call(
     server: &ServerArgs,
     req: reqwest::RequestBuilder,
 ) -> anyhow::Result<Result<Value, ExitCode>> {
@@ -92,7 +92,7 @@ pub fn print_table(columns: &[String], rows: &[Vec<Value>]) {
 }
 
 /// Opens the configured store read-only (`--offline`).
-async fn offline_store(
+pub(crate) async fn offline_store(
     server: &ServerArgs,
 ) -> anyhow::Result<Result<vigie_store::Store, ExitCode>> {
     let config = match crate::serve::load_config(server.config.as_deref()) {

@@ -135,7 +135,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         "event store open"
     );
     let maintenance = store.start_maintenance();
-    let pipeline = Pipeline::start(receiver, writer);
+    let detector = crate::detect_setup::detector(&config, metrics.clone())?;
+    let stage = crate::detect_setup::stage(&config, detector.clone(), writer, metrics.clone());
+    let pipeline = Pipeline::start(receiver, stage);
+    crate::detect_setup::reload_on_sighup(detector.clone());
 
     let limits = IngestLimits {
         max_body_bytes: usize::try_from(config.ingest.max_body_bytes.0).unwrap_or(usize::MAX),
@@ -179,6 +182,9 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         },
     ));
     let state = AppState::with_store(registry, ingest_queue, metrics, tokens, limits, Some(store));
+    if config.detection.enabled {
+        state.set_rules(Arc::new(crate::detect_setup::Control(detector)));
+    }
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod detection;
 mod inputs;
 
 use proptest::prelude::*;
@@ -387,6 +388,17 @@ fn the_docs_and_the_example_mention_every_key_and_override() {
         "store.query.timeout",
         "store.query.memory_limit",
         "store.query.max_rows",
+        "detection.enabled",
+        "detection.rules",
+        "detection.placeholders",
+        "detection.store_alerts",
+        "detection.threads",
+        "detection.pipelines",
+        "detection.logsources",
+        "detection.correlation.max_groups",
+        "detection.correlation.max_hits_per_group",
+        "detection.correlation.lateness",
+        "detection.correlation.save_interval",
     ];
     for key in keys {
         assert!(docs.contains(&format!("`{key}`")), "docs miss {key}");
@@ -469,6 +481,8 @@ proptest! {
                 "16MiB", "30s", "ingest", "1.2.3.4:5", "token: ", "0123456789abcdefgh", ": ",
                 "? ", "|\n  ", ">", "\t", "%YAML 1.2\n", "inputs:", "syslog:", "files:",
                 "s3:", "protocol: ", "tcp", "tls", "udp", "paths: ", "bucket: ", "tls:",
+                "detection:", "rules: ", "placeholders:", "correlation:", "lateness: ",
+                "threads: ", "admins: ",
             ]),
             0..40,
         ),

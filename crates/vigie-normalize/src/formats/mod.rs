@@ -16,6 +16,7 @@ pub mod syslog;
 pub mod vpcflow;
 pub mod wazuh;
 pub mod wazuh_aws;
+pub mod windows;
 pub mod zeek;
 
 #[cfg(test)]
@@ -27,6 +28,9 @@ use crate::Normalizer;
 /// first, wrappers that several formats share after them, generic JSON last.
 pub fn builtin() -> Vec<Box<dyn Normalizer>> {
     vec![
+        // First: its sniff is a prefix check, and the EventData of a
+        // Windows event may hold any other format's key names.
+        Box::new(windows::WindowsEvtx),
         Box::new(cloudtrail::CloudTrail),
         Box::new(guardduty::GuardDuty),
         Box::new(k8s_audit::K8sAudit),

@@ -20,4 +20,5 @@ mod syslog;
 mod vpcflow;
 mod wazuh;
 mod wazuh_aws;
+mod windows;
 mod zeek;

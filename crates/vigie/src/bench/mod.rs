@@ -18,6 +18,7 @@
 
 mod payload;
 mod server;
+mod sigma;
 mod store;
 
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ pub enum BenchCommand {
     /// The event store at scale: durable ingest, bytes per event, and the
     /// latency of needle, filter and aggregation queries.
     Store(store::BenchStoreArgs),
+    /// Sigma evaluation: events per second on one core with a rule corpus
+    /// loaded, over Windows event logs or CloudTrail.
+    Sigma(sigma::BenchSigmaArgs),
 }
 
 /// `vigie bench ingest` options.
@@ -75,6 +79,7 @@ pub fn dispatch(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Ingest(args) => run(args),
         BenchCommand::Store(args) => store::run(args),
+        BenchCommand::Sigma(args) => sigma::run(args),
     }
 }
 

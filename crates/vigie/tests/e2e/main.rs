@@ -2,6 +2,7 @@
 //! (curl, a Python `requests` client) over loopback, and its CLI.
 
 mod cli;
+mod detection;
 mod harness;
 mod http;
 mod import;

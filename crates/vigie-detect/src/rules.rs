@@ -1,0 +1,173 @@
+//! The loaded rules, shared between the pipeline and whoever reloads them
+//! (SIGHUP, the API): a reload builds a whole new engine and swaps it in at
+//! once; the pipeline picks it up at its next batch.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use vigie_metrics::Metrics;
+use vigie_sigma::{load_paths, Engine, LoadOptions, LoadReport};
+
+/// Why rules could not be (re)loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    /// A configured rule path cannot be read.
+    #[error("cannot read rules from {path}: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where rules come from and how to load them.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSettings {
+    /// Rule files and directories that must exist (a reload fails, keeping
+    /// the current rules, when one is gone).
+    pub paths: Vec<PathBuf>,
+    /// Rule directories read when they exist (the data directory's
+    /// `rules`), checked again at every reload.
+    pub optional_paths: Vec<PathBuf>,
+    /// Placeholder values and the rest.
+    pub options: LoadOptions,
+}
+
+/// One generation of loaded rules.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The engine.
+    pub engine: Arc<Engine>,
+    /// What loading found.
+    pub report: LoadReport,
+    /// Increases with every successful (re)load.
+    pub generation: u64,
+}
+
+/// The current rules, swappable.
+pub struct Detector {
+    settings: RuleSettings,
+    current: RwLock<Arc<Loaded>>,
+    generation: AtomicU64,
+    metrics: Arc<Metrics>,
+}
+
+fn load(settings: &RuleSettings) -> Result<(Engine, LoadReport), DetectError> {
+    let paths: Vec<PathBuf> = settings
+        .paths
+        .iter()
+        .chain(settings.optional_paths.iter().filter(|p| p.exists()))
+        .cloned()
+        .collect();
+    for p in &paths {
+        std::fs::metadata(p).map_err(|source| DetectError::Read {
+            path: p.display().to_string(),
+            source,
+        })?;
+    }
+    if paths.is_empty() {
+        return Ok((Engine::new(Vec::new(), Vec::new()), LoadReport::default()));
+    }
+    load_paths(&paths, &settings.options).map_err(|source| DetectError::Read {
+        path: paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        source,
+    })
+}
+
+fn report_to_log_and_metrics(report: &LoadReport, metrics: &Metrics) {
+    for f in &report.failed {
+        tracing::warn!(rule_error = %f, "sigma rule not loaded");
+    }
+    let idle_rules = report
+        .idle
+        .iter()
+        .filter(|i| !i.reason.starts_with("filters rule"))
+        .count();
+    let active = report.rules.saturating_sub(idle_rules);
+    metrics
+        .detection
+        .set_rules(active, report.idle.len(), report.failed.len());
+    tracing::info!(
+        loaded = report.loaded(),
+        rules = report.rules,
+        correlations = report.correlations,
+        filters = report.filters,
+        idle = report.idle.len(),
+        failed = report.failed.len(),
+        "sigma rules loaded"
+    );
+}
+
+impl Detector {
+    /// Loads the rules for the first time.
+    pub fn load(settings: RuleSettings, metrics: Arc<Metrics>) -> Result<Detector, DetectError> {
+        let (engine, report) = load(&settings)?;
+        report_to_log_and_metrics(&report, &metrics);
+        Ok(Detector {
+            settings,
+            current: RwLock::new(Arc::new(Loaded {
+                engine: Arc::new(engine),
+                report,
+                generation: 1,
+            })),
+            generation: AtomicU64::new(1),
+            metrics,
+        })
+    }
+
+    /// A detector with no rules (detection disabled).
+    pub fn empty(metrics: Arc<Metrics>) -> Detector {
+        Detector {
+            settings: RuleSettings::default(),
+            current: RwLock::new(Arc::new(Loaded {
+                engine: Arc::new(Engine::new(Vec::new(), Vec::new())),
+                report: LoadReport::default(),
+                generation: 1,
+            })),
+            generation: AtomicU64::new(1),
+            metrics,
+        }
+    }
+
+    /// The rules in force.
+    pub fn current(&self) -> Arc<Loaded> {
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reads the rules again and swaps them in. Rules that fail are
+    /// reported and left out, the others load; when the rule paths cannot
+    /// be read at all the current rules stay and the error is returned.
+    pub fn reload(&self) -> Result<Arc<Loaded>, DetectError> {
+        let (engine, report) = match load(&self.settings) {
+            Ok(x) => x,
+            Err(e) => {
+                self.metrics.detection.reload_failures.inc();
+                tracing::error!(error = %e, "sigma rules not reloaded; the previous rules stay");
+                return Err(e);
+            }
+        };
+        report_to_log_and_metrics(&report, &self.metrics);
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let loaded = Arc::new(Loaded {
+            engine: Arc::new(engine),
+            report,
+            generation,
+        });
+        match self.current.write() {
+            Ok(mut c) => *c = loaded.clone(),
+            Err(poisoned) => *poisoned.into_inner() = loaded.clone(),
+        }
+        self.metrics.detection.reloads.inc();
+        Ok(loaded)
+    }
+}

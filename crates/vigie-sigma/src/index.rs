@@ -1,0 +1,182 @@
+//! The per-log-source index: the rules routed to one set of facets, and a
+//! literal scanner per field built from their triggers
+//! ([`crate::compile::trigger`]).
+//!
+//! For an event, each indexed field's text is case-folded once and scanned
+//! once by an Aho-Corasick automaton holding every literal of every rule
+//! that reads that field; the rules whose literal sits where it must
+//! (whole text, start, end, anywhere) become candidates. Only candidates and
+//! the rules without a trigger are evaluated.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::compile::trigger::{Atom, Pos, KEYWORDS};
+use crate::texts::EventView;
+
+/// One literal of a field's scanner.
+#[derive(Debug)]
+struct Pattern {
+    pos: Pos,
+    rules: Vec<u32>,
+}
+
+/// The scanner of one field: whole-text literals by hash, the others by
+/// one Aho-Corasick pass.
+#[derive(Debug)]
+struct FieldScan {
+    field: String,
+    exact: HashMap<String, Vec<u32>>,
+    ac: Option<AhoCorasick>,
+    patterns: Vec<Pattern>,
+}
+
+/// The rules of one set of facets, indexed.
+#[derive(Debug, Default)]
+pub struct Bucket {
+    /// Every routed rule, ascending.
+    pub rules: Vec<u32>,
+    /// Routed rules without a trigger, ascending.
+    pub always: Vec<u32>,
+    fields: Vec<FieldScan>,
+}
+
+impl Bucket {
+    /// Indexes `rules` (ascending) given every rule's trigger.
+    pub fn build(rules: Vec<u32>, triggers: &[Option<Vec<Atom>>]) -> Bucket {
+        let mut always = Vec::new();
+        // field -> (literal, pos) -> rules
+        let mut by_field: HashMap<&str, HashMap<(&str, Pos), Vec<u32>>> = HashMap::new();
+        for &r in &rules {
+            match triggers.get(r as usize).and_then(Option::as_ref) {
+                Some(atoms) => {
+                    for a in atoms {
+                        by_field
+                            .entry(a.field.as_str())
+                            .or_default()
+                            .entry((a.lit.as_str(), a.pos))
+                            .or_default()
+                            .push(r);
+                    }
+                }
+                None => always.push(r),
+            }
+        }
+        let mut fields = Vec::new();
+        let mut names: Vec<&str> = by_field.keys().copied().collect();
+        names.sort_unstable();
+        for name in names {
+            let Some(lits) = by_field.remove(name) else {
+                continue;
+            };
+            let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut lits: Vec<((&str, Pos), Vec<u32>)> = lits
+                .into_iter()
+                .filter_map(|((lit, pos), rules)| {
+                    if pos == Pos::Exact {
+                        exact.entry(lit.to_owned()).or_default().extend(rules);
+                        None
+                    } else {
+                        Some(((lit, pos), rules))
+                    }
+                })
+                .collect();
+            lits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for rules in exact.values_mut() {
+                rules.sort_unstable();
+                rules.dedup();
+            }
+            let built = if lits.is_empty() {
+                Ok(None)
+            } else {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(lits.iter().map(|((lit, _), _)| *lit))
+                    .or_else(|_| {
+                        AhoCorasick::builder()
+                            .match_kind(MatchKind::Standard)
+                            .build(lits.iter().map(|((lit, _), _)| *lit))
+                    })
+                    .map(Some)
+            };
+            match built {
+                Ok(ac) => fields.push(FieldScan {
+                    field: name.to_owned(),
+                    exact,
+                    ac,
+                    patterns: lits
+                        .into_iter()
+                        .map(|((_, pos), mut rules)| {
+                            rules.sort_unstable();
+                            rules.dedup();
+                            Pattern { pos, rules }
+                        })
+                        .collect(),
+                }),
+                // Cannot index this field: its rules are always evaluated.
+                Err(_) => {
+                    for (_, rs) in lits {
+                        always.extend(rs);
+                    }
+                    for rs in exact.into_values() {
+                        always.extend(rs);
+                    }
+                }
+            }
+        }
+        always.sort_unstable();
+        always.dedup();
+        Bucket {
+            rules,
+            always,
+            fields,
+        }
+    }
+
+    /// Pushes the rules to evaluate for the event seen through `view`
+    /// (ascending, without duplicates) into `out`.
+    pub fn candidates<'a>(&'a self, ev: &EventView<'a>, out: &mut Vec<u32>) {
+        out.clear();
+        out.extend_from_slice(&self.always);
+        for scan in &self.fields {
+            let texts = if scan.field == KEYWORDS {
+                ev.keyword_texts()
+            } else {
+                ev.texts(&scan.field)
+            };
+            for folded in &texts.folded {
+                if let Some(rules) = scan.exact.get(folded.as_ref()) {
+                    out.extend_from_slice(rules);
+                }
+                let Some(ac) = &scan.ac else { continue };
+                let len = folded.len();
+                for m in ac.find_overlapping_iter(folded.as_ref()) {
+                    let Some(p) = scan.patterns.get(m.pattern().as_usize()) else {
+                        continue;
+                    };
+                    let hit = match p.pos {
+                        Pos::Contains => true,
+                        Pos::Prefix => m.start() == 0,
+                        Pos::Suffix => m.end() == len,
+                        Pos::Exact => m.start() == 0 && m.end() == len,
+                    };
+                    if hit {
+                        out.extend_from_slice(&p.rules);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Literals indexed, over all fields (for reports).
+    pub fn literal_count(&self) -> usize {
+        self.fields
+            .iter()
+            .map(|f| f.patterns.len() + f.exact.len())
+            .sum()
+    }
+}

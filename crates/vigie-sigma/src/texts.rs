@@ -1,0 +1,140 @@
+//! The texts of an event's fields, computed once per event: every rule
+//! that reads `CommandLine` shares one lookup, one conversion to text and
+//! one case folding of it.
+//!
+//! Texts borrow from the event's values where they can (strings, and the
+//! folded form of text that folding leaves unchanged), so a field costs an
+//! allocation only when its value is a number or its folded form differs.
+
+use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use crate::value::glob::fold_into;
+use crate::view::FieldView;
+
+/// The texts of one field (array elements one by one), as written and
+/// case-folded.
+#[derive(Debug, Default)]
+pub struct Texts<'a> {
+    /// As written.
+    pub raw: Vec<Cow<'a, str>>,
+    /// Case-folded ([`fold_into`]).
+    pub folded: Vec<Cow<'a, str>>,
+}
+
+fn needs_folding(t: &str) -> bool {
+    !t.is_ascii() || t.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+impl<'a> Texts<'a> {
+    fn push(&mut self, t: Cow<'a, str>) {
+        let folded = if needs_folding(&t) {
+            let mut f = String::with_capacity(t.len());
+            fold_into(&t, &mut f);
+            Cow::Owned(f)
+        } else {
+            t.clone()
+        };
+        self.raw.push(t);
+        self.folded.push(folded);
+    }
+
+    fn push_value(&mut self, v: &'a Value) {
+        match v {
+            Value::String(s) => self.push(Cow::Borrowed(s)),
+            Value::Number(n) => self.push(Cow::Owned(n.to_string())),
+            Value::Bool(b) => self.push(Cow::Borrowed(if *b { "true" } else { "false" })),
+            Value::Array(items) => items.iter().for_each(|i| self.push_value(i)),
+            Value::Object(_) => self.push(Cow::Owned(v.to_string())),
+            Value::Null => {}
+        }
+    }
+
+    /// The (raw, folded) pairs.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.raw
+            .iter()
+            .map(|c| &**c)
+            .zip(self.folded.iter().map(|c| &**c))
+    }
+}
+
+/// FNV-1a: field names are short and few per event; SipHash showed up in
+/// profiles.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FieldMap<'a> = HashMap<&'a str, Rc<Texts<'a>>, BuildHasherDefault<Fnv>>;
+
+/// A field view with a per-event cache of texts.
+pub struct EventView<'a> {
+    /// The underlying view (for raw values: numbers, IPs, presence).
+    pub view: &'a dyn FieldView,
+    fields: RefCell<FieldMap<'a>>,
+    keywords: OnceCell<Rc<Texts<'a>>>,
+}
+
+impl<'a> EventView<'a> {
+    /// Wraps `view`.
+    pub fn new(view: &'a dyn FieldView) -> EventView<'a> {
+        EventView {
+            view,
+            fields: RefCell::new(FieldMap::default()),
+            keywords: OnceCell::new(),
+        }
+    }
+
+    /// The texts of `field` (empty when absent). `field` must outlive the
+    /// view: rule field names do.
+    pub fn texts(&self, field: &'a str) -> Rc<Texts<'a>> {
+        if let Some(t) = self.fields.borrow().get(field) {
+            return t.clone();
+        }
+        let mut values = Vec::new();
+        self.view.get(field, &mut values);
+        let mut texts = Texts::default();
+        for v in values {
+            texts.push_value(v);
+        }
+        let texts = Rc::new(texts);
+        self.fields.borrow_mut().insert(field, texts.clone());
+        texts
+    }
+
+    /// Every text a keyword may match.
+    pub fn keyword_texts(&self) -> Rc<Texts<'a>> {
+        self.keywords
+            .get_or_init(|| {
+                let mut texts = Texts::default();
+                self.view.any_text(&mut |t| {
+                    texts.push(Cow::Owned(t.to_owned()));
+                    false
+                });
+                Rc::new(texts)
+            })
+            .clone()
+    }
+}
