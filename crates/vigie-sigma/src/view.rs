@@ -80,6 +80,32 @@ fn lookup_depth<'v>(value: &'v Value, path: &str, out: &mut Vec<&'v Value>, dept
     }
 }
 
+/// Field aliases of a dataset: name -> where to look instead, in order.
+type Aliases = &'static [(&'static str, &'static [&'static str])];
+
+/// Looks `field` up with `direct`; when absent, tries its aliases in order
+/// and stops at the first that has values.
+fn with_aliases<'s>(
+    aliases: Aliases,
+    field: &str,
+    out: &mut Vec<&'s Value>,
+    direct: &mut dyn FnMut(&str, &mut Vec<&'s Value>),
+) {
+    let before = out.len();
+    direct(field, out);
+    if out.len() > before {
+        return;
+    }
+    if let Some((_, targets)) = aliases.iter().find(|(name, _)| *name == field) {
+        for t in *targets {
+            direct(t, out);
+            if out.len() > before {
+                break;
+            }
+        }
+    }
+}
+
 /// A JSON record, with the event's ECS fields behind it.
 pub struct JsonView<'a> {
     /// The parsed original record.
@@ -88,7 +114,7 @@ pub struct JsonView<'a> {
     pub event: Option<&'a Event>,
     /// Where the dataset keeps fields of generic Sigma categories
     /// ([`crate::logsource::field_aliases`]).
-    pub aliases: &'static [(&'static str, &'static [&'static str])],
+    pub aliases: Aliases,
 }
 
 impl JsonView<'_> {
@@ -107,18 +133,7 @@ impl JsonView<'_> {
 
 impl FieldView for JsonView<'_> {
     fn get<'s>(&'s self, field: &str, out: &mut Vec<&'s Value>) {
-        let before = out.len();
-        self.direct(field, out);
-        if out.len() == before {
-            if let Some((_, targets)) = self.aliases.iter().find(|(name, _)| *name == field) {
-                for t in *targets {
-                    self.direct(t, out);
-                    if out.len() > before {
-                        break;
-                    }
-                }
-            }
-        }
+        with_aliases(self.aliases, field, out, &mut |f, out| self.direct(f, out));
     }
 
     fn any_text(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
@@ -134,7 +149,7 @@ pub struct LineView<'a> {
     /// `key=value` pairs found in the line, values as JSON strings.
     pub pairs: Vec<(&'a str, Value)>,
     /// Where the dataset keeps fields of generic Sigma categories.
-    pub aliases: &'static [(&'static str, &'static [&'static str])],
+    pub aliases: Aliases,
 }
 
 impl<'a> LineView<'a> {
@@ -179,18 +194,7 @@ impl LineView<'_> {
 
 impl FieldView for LineView<'_> {
     fn get<'s>(&'s self, field: &str, out: &mut Vec<&'s Value>) {
-        let before = out.len();
-        self.direct(field, out);
-        if out.len() == before {
-            if let Some((_, targets)) = self.aliases.iter().find(|(name, _)| *name == field) {
-                for t in *targets {
-                    self.direct(t, out);
-                    if out.len() > before {
-                        break;
-                    }
-                }
-            }
-        }
+        with_aliases(self.aliases, field, out, &mut |f, out| self.direct(f, out));
     }
 
     fn any_text(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
