@@ -87,6 +87,10 @@ impl Catalog {
         self.files.remove(path.as_ref())
     }
 
+    pub fn contains(&self, path: &Path) -> bool {
+        self.files.contains_key(path.as_ref())
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

@@ -29,6 +29,9 @@ use crate::{layout, StoreError};
 /// started before it was dropped from the catalog.
 const DELETE_GRACE: Duration = Duration::from_secs(30);
 
+/// Most bytes of files one merge reads (it holds their rows in memory).
+const MERGE_MAX_BYTES: u64 = 256 << 20;
+
 /// The running maintenance thread.
 pub struct Maintenance {
     handle: Option<std::thread::JoinHandle<()>>,
@@ -194,6 +197,7 @@ impl Store {
 
     /// Merges this node's small files, hour partition by hour partition.
     pub async fn compact(&self) -> Result<usize, StoreError> {
+        let _guard = self.shared.compact_lock.lock().await;
         let o = &self.shared.options;
         let mut by_partition: BTreeMap<String, Vec<Arc<FileMeta>>> = BTreeMap::new();
         for f in self.snapshot().files {
@@ -213,11 +217,14 @@ impl Store {
                 continue;
             }
             files.sort_by_key(|f| f.min_seq);
-            // Bound the work of one merge.
-            let mut rows = 0u64;
+            // Bound the work (and the memory) of one merge: by rows, and by
+            // bytes, since rows with long original records weigh more.
+            let (mut rows, mut bytes) = (0u64, 0u64);
             files.retain(|f| {
                 rows += f.rows;
-                rows <= o.compaction_target_rows as u64 || f.rows == rows
+                bytes += f.size;
+                let first = f.rows == rows;
+                first || (rows <= o.compaction_target_rows as u64 && bytes <= MERGE_MAX_BYTES)
             });
             if files.len() < 2 {
                 continue;
@@ -249,12 +256,30 @@ impl Store {
             self.shared.next_unique(),
         )
         .await?;
-        {
+        let replaced = {
             let mut st = self.shared.state.write().unwrap_or_else(|e| e.into_inner());
-            st.catalog.insert(meta);
-            for f in files {
-                st.catalog.remove(&f.path);
+            // Retention may have dropped an input meanwhile: then the
+            // merged file would bring its rows back; it is thrown away.
+            if files.iter().all(|f| st.catalog.contains(&f.path)) {
+                for f in files {
+                    st.catalog.remove(&f.path);
+                }
+                st.catalog.insert(meta.clone());
+                true
+            } else {
+                false
             }
+        };
+        if !replaced {
+            // No query has seen it: deleted at once, or a restart would
+            // read it as replacing its inputs.
+            tracing::info!(file = %meta.path, "compaction result discarded: an input was dropped while merging");
+            for path in [layout::tokens_path(&meta.path), meta.path.clone()] {
+                if let Err(e) = self.shared.storage.delete(&path).await {
+                    tracing::warn!(file = %path, error = %e, "could not delete a discarded compaction result");
+                }
+            }
+            return Ok(());
         }
         self.schedule_delete(files.iter().map(|f| f.path.clone()));
         self.shared.metrics.store.compactions.inc();

@@ -49,6 +49,9 @@ pub(crate) struct Shared {
     pub stop: AtomicBool,
     pub last_refresh: Mutex<Instant>,
     pub flush_lock: tokio::sync::Mutex<()>,
+    /// One compaction at a time: two merging the same files would both
+    /// write the merged rows.
+    pub compact_lock: tokio::sync::Mutex<()>,
     pub unique: AtomicU64,
     /// Files to delete once queries that may read them are done.
     pub pending_deletes: Mutex<Vec<(Instant, object_store::path::Path)>>,
@@ -205,6 +208,7 @@ impl Store {
             stop: AtomicBool::new(false),
             last_refresh: Mutex::new(Instant::now()),
             flush_lock: tokio::sync::Mutex::new(()),
+            compact_lock: tokio::sync::Mutex::new(()),
             unique: AtomicU64::new(0),
             pending_deletes: Mutex::new(Vec::new()),
             options,
