@@ -5,6 +5,7 @@
 //! apply (cached per facet set), builds one field view and runs the rules.
 //! The engine is immutable and `Sync`: reloading builds a new one.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -14,12 +15,18 @@ use vigie_event::Event;
 use crate::ast::Correlation;
 use crate::compile::trigger::{rule_trigger, Atom};
 use crate::compile::CompiledRule;
-use crate::index::Bucket;
+use crate::index::{Bucket, Scratch};
 use crate::load::Failure;
 use crate::logsource::{self, DatasetLogSource, Facets};
 use crate::texts::EventView;
 use crate::view::{is_windows_event, FieldView, JsonView, LineView, WindowsView};
+use crate::winjson;
 use crate::yaml::Mark;
+
+thread_local! {
+    /// Candidate lists reused from event to event.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
 
 /// Most distinct facet sets whose rule lists are cached.
 const ROUTE_CACHE_MAX: usize = 4096;
@@ -237,17 +244,25 @@ impl Engine {
     pub fn run(&self, facets: &Facets, view: &dyn FieldView, out: &mut Vec<u32>) {
         let bucket = self.route(facets);
         let ev = EventView::new(view);
-        let mut candidates = Vec::new();
-        bucket.candidates(&ev, &mut candidates);
-        for i in candidates {
-            if self
-                .rules
-                .get(i as usize)
-                .is_some_and(|r| r.matches_in(&ev))
-            {
-                out.push(i);
+        SCRATCH.with(|cell| {
+            // A fresh scratch if the thread's is in use (never expected).
+            let mut fresh = Scratch::default();
+            let mut held = cell.try_borrow_mut();
+            let scratch = match held.as_deref_mut() {
+                Ok(s) => s,
+                Err(_) => &mut fresh,
+            };
+            bucket.candidates(&ev, scratch);
+            for &i in &scratch.candidates {
+                if self
+                    .rules
+                    .get(i as usize)
+                    .is_some_and(|r| r.matches_in(&ev))
+                {
+                    out.push(i);
+                }
             }
-        }
+        });
     }
 }
 
@@ -266,6 +281,17 @@ impl Engine {
     pub fn with_view(&self, event: &Event, f: &mut dyn FnMut(&Facets, &dyn FieldView)) {
         let dataset = event.dataset();
         let program = event.fields.get("process.name").and_then(Value::as_str);
+        if may_be_windows(dataset, &event.original) {
+            // Read straight into Sigma's Windows fields, no JSON tree.
+            if let Some(record) = winjson::read(event.original.trim_start()) {
+                let mut facets =
+                    logsource::windows_facets(record.channel.as_deref(), record.event_id);
+                for extra in self.logsources.iter().filter(|e| e.dataset == dataset) {
+                    facets.add(extra);
+                }
+                return f(&facets, &record.view);
+            }
+        }
         match parse(&event.original) {
             Parsed::Json(root) => {
                 if dataset == "windows.evtx" || is_windows_event(&root) {
@@ -304,6 +330,15 @@ fn windows_facets_of(root: &Value) -> Facets {
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
     });
     logsource::windows_facets(channel, eid)
+}
+
+/// Whether the record may be evtx JSON: the Windows dataset, or a JSON
+/// object that mentions `"System"`.
+fn may_be_windows(dataset: &str, original: &str) -> bool {
+    let t = original.trim_start();
+    t.starts_with('{')
+        && (dataset == "windows.evtx"
+            || memchr::memmem::find(t.as_bytes(), b"\"System\"").is_some())
 }
 
 fn parse(original: &str) -> Parsed {

@@ -40,6 +40,30 @@ pub struct Bucket {
     /// Routed rules without a trigger, ascending.
     pub always: Vec<u32>,
     fields: Vec<FieldScan>,
+    /// The scans of named fields by [`name_key`] of the field name: a flat
+    /// event finds the scans of its own fields here.
+    by_name: HashMap<u64, Vec<u32>>,
+    /// The keyword scan, if any rule has keyword atoms.
+    keywords: Option<u32>,
+}
+
+/// Scratch space reused from event to event by one thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The candidate rules of the current event.
+    pub candidates: Vec<u32>,
+    scans: Vec<u32>,
+}
+
+/// A hash of a field name that ignores ASCII case (FNV-1a over the
+/// lower-cased bytes): flat views fall back to a case-insensitive match.
+fn name_key(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 impl Bucket {
@@ -128,24 +152,87 @@ impl Bucket {
         }
         always.sort_unstable();
         always.dedup();
+        let mut by_name: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut keywords = None;
+        for (i, scan) in fields.iter().enumerate() {
+            if scan.field == KEYWORDS {
+                keywords = Some(i as u32);
+            } else {
+                by_name
+                    .entry(name_key(&scan.field))
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
         Bucket {
             rules,
             always,
             fields,
+            by_name,
+            keywords,
         }
     }
 
     /// Pushes the rules to evaluate for the event seen through `view`
     /// (ascending, without duplicates) into `out`.
-    pub fn candidates<'a>(&'a self, ev: &EventView<'a>, out: &mut Vec<u32>) {
+    pub fn candidates<'a>(&'a self, ev: &EventView<'a>, scratch: &mut Scratch) {
+        let out = &mut scratch.candidates;
         out.clear();
         out.extend_from_slice(&self.always);
-        for scan in &self.fields {
-            let texts = if scan.field == KEYWORDS {
-                ev.keyword_texts()
-            } else {
-                ev.texts(&scan.field)
-            };
+        match ev.view.flat_fields() {
+            Some(flat) => {
+                // Only the fields the event has can fire an atom: find their
+                // scans (exact name, or a name equal but for ASCII case,
+                // which the view's lookup falls back to).
+                let scans = &mut scratch.scans;
+                scans.clear();
+                scans.extend(self.keywords);
+                for (name, _) in flat {
+                    if let Some(ids) = self.by_name.get(&name_key(name)) {
+                        scans.extend(ids.iter().copied().filter(|&i| {
+                            self.fields
+                                .get(i as usize)
+                                .is_some_and(|f| f.field.eq_ignore_ascii_case(name))
+                        }));
+                    }
+                }
+                scans.sort_unstable();
+                scans.dedup();
+                for &i in scans.iter() {
+                    if let Some(scan) = self.fields.get(i as usize) {
+                        scan.scan(ev, out);
+                    }
+                }
+            }
+            None => {
+                for scan in &self.fields {
+                    scan.scan(ev, out);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Literals indexed, over all fields (for reports).
+    pub fn literal_count(&self) -> usize {
+        self.fields
+            .iter()
+            .map(|f| f.patterns.len() + f.exact.len())
+            .sum()
+    }
+}
+
+impl FieldScan {
+    /// Pushes the rules whose atom on this field holds for the event.
+    fn scan<'a>(&'a self, ev: &EventView<'a>, out: &mut Vec<u32>) {
+        let scan = self;
+        let texts = if scan.field == KEYWORDS {
+            ev.keyword_texts()
+        } else {
+            ev.texts(&scan.field)
+        };
+        {
             for folded in &texts.folded {
                 if let Some(rules) = scan.exact.get(folded.as_ref()) {
                     out.extend_from_slice(rules);
@@ -168,15 +255,5 @@ impl Bucket {
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
-    }
-
-    /// Literals indexed, over all fields (for reports).
-    pub fn literal_count(&self) -> usize {
-        self.fields
-            .iter()
-            .map(|f| f.patterns.len() + f.exact.len())
-            .sum()
     }
 }

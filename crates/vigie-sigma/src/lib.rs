@@ -26,6 +26,7 @@ pub mod read;
 pub mod texts;
 pub mod value;
 pub mod view;
+pub mod winjson;
 pub mod yaml;
 
 pub use engine::Engine;

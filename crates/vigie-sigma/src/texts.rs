@@ -87,6 +87,9 @@ impl Hasher for Fnv {
     }
 }
 
+/// Fields an event's cache has room for before it grows.
+const FIELDS_PER_EVENT: usize = 64;
+
 type FieldMap<'a> = HashMap<&'a str, Rc<Texts<'a>>, BuildHasherDefault<Fnv>>;
 
 /// A field view with a per-event cache of texts.
@@ -102,7 +105,10 @@ impl<'a> EventView<'a> {
     pub fn new(view: &'a dyn FieldView) -> EventView<'a> {
         EventView {
             view,
-            fields: RefCell::new(FieldMap::default()),
+            fields: RefCell::new(FieldMap::with_capacity_and_hasher(
+                FIELDS_PER_EVENT,
+                BuildHasherDefault::default(),
+            )),
             keywords: OnceCell::new(),
         }
     }
@@ -129,10 +135,17 @@ impl<'a> EventView<'a> {
         self.keywords
             .get_or_init(|| {
                 let mut texts = Texts::default();
-                self.view.any_text(&mut |t| {
-                    texts.push(Cow::Owned(t.to_owned()));
-                    false
-                });
+                let mut values = Vec::new();
+                if self.view.keyword_values(&mut values) {
+                    for v in values {
+                        texts.push_value(v);
+                    }
+                } else {
+                    self.view.any_text(&mut |t| {
+                        texts.push(Cow::Owned(t.to_owned()));
+                        false
+                    });
+                }
                 Rc::new(texts)
             })
             .clone()

@@ -22,6 +22,29 @@ pub trait FieldView {
     /// Calls `f` with every text a keyword may match; stops and returns
     /// true as soon as `f` does.
     fn any_text(&self, f: &mut dyn FnMut(&str) -> bool) -> bool;
+
+    /// Pushes the values whose texts are the ones [`FieldView::any_text`]
+    /// gives, so that they can be borrowed rather than copied; returns
+    /// false (pushing nothing) when the view has no such values.
+    fn keyword_values<'s>(&'s self, _out: &mut Vec<&'s Value>) -> bool {
+        false
+    }
+
+    /// The view's fields as a flat list of (name, value), when it keeps
+    /// one ([`WindowsView`]): the index then scans the fields the event
+    /// has instead of looking up every field the rules read.
+    fn flat_fields(&self) -> Option<&[(Cow<'_, str>, Cow<'_, Value>)]> {
+        None
+    }
+}
+
+fn push_leaves<'v>(value: &'v Value, out: &mut Vec<&'v Value>) {
+    match value {
+        Value::Object(map) => map.values().for_each(|v| push_leaves(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| push_leaves(v, out)),
+        Value::Null => {}
+        leaf => out.push(leaf),
+    }
 }
 
 /// Calls `f` with the text of a value as string comparisons see it: numbers
@@ -139,6 +162,11 @@ impl FieldView for JsonView<'_> {
     fn any_text(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
         any_leaf(self.root, f)
     }
+
+    fn keyword_values<'s>(&'s self, out: &mut Vec<&'s Value>) -> bool {
+        push_leaves(self.root, out);
+        true
+    }
 }
 
 /// A record that is not JSON (syslog, auditd, raw lines): the ECS fields,
@@ -204,8 +232,9 @@ impl FieldView for LineView<'_> {
 
 /// A Windows event in evtx JSON (`{"Event":{"System":…,"EventData":…}}`),
 /// flattened the way Sigma's Windows rules name fields.
+#[derive(Debug)]
 pub struct WindowsView<'a> {
-    fields: Vec<(Cow<'a, str>, &'a Value)>,
+    fields: Vec<(Cow<'a, str>, Cow<'a, Value>)>,
 }
 
 /// Whether a parsed record is an evtx JSON Windows event.
@@ -221,6 +250,12 @@ fn text_of(v: &Value) -> &Value {
 }
 
 impl<'a> WindowsView<'a> {
+    /// Flattens `root` (see [`is_windows_event`]).
+    /// A view over fields already flattened ([`crate::winjson`]).
+    pub fn from_fields(fields: Vec<(Cow<'a, str>, Cow<'a, Value>)>) -> WindowsView<'a> {
+        WindowsView { fields }
+    }
+
     /// Flattens `root` (see [`is_windows_event`]).
     pub fn new(root: &'a Value) -> WindowsView<'a> {
         let mut fields: Vec<(Cow<'a, str>, &'a Value)> = Vec::with_capacity(32);
@@ -271,7 +306,40 @@ impl<'a> WindowsView<'a> {
                 }
             }
         }
-        WindowsView { fields }
+        WindowsView {
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k, Cow::Borrowed(v)))
+                .collect(),
+        }
+    }
+}
+
+/// [`flatten_user_data`] for an owned value: leaves are moved out.
+pub(crate) fn flatten_user_data_owned<'a>(
+    v: Value,
+    out: &mut Vec<(Cow<'a, str>, Cow<'a, Value>)>,
+    depth: usize,
+) {
+    let Value::Object(map) = v else { return };
+    if depth > 8 {
+        return;
+    }
+    for (k, child) in map {
+        if k.ends_with("_attributes") {
+            continue;
+        }
+        match child {
+            Value::Object(_) if child.get("#text").is_none() => {
+                flatten_user_data_owned(child, out, depth + 1)
+            }
+            Value::Null => {}
+            Value::Object(mut m) => {
+                let text = m.remove("#text").unwrap_or(Value::Null);
+                out.push((Cow::Owned(k), Cow::Owned(text)));
+            }
+            leaf => out.push((Cow::Owned(k), Cow::Owned(leaf))),
+        }
     }
 }
 
@@ -301,20 +369,29 @@ impl FieldView for WindowsView<'_> {
             self.fields
                 .iter()
                 .filter(|(k, _)| k == field)
-                .map(|(_, v)| *v),
+                .map(|(_, v)| v.as_ref()),
         );
         if out.len() == before {
             out.extend(
                 self.fields
                     .iter()
                     .filter(|(k, _)| k.eq_ignore_ascii_case(field))
-                    .map(|(_, v)| *v),
+                    .map(|(_, v)| v.as_ref()),
             );
         }
     }
 
     fn any_text(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.fields.iter().any(|(_, v)| any_text_of(v, f))
+        self.fields.iter().any(|(_, v)| any_text_of(v.as_ref(), f))
+    }
+
+    fn keyword_values<'s>(&'s self, out: &mut Vec<&'s Value>) -> bool {
+        out.extend(self.fields.iter().map(|(_, v)| v.as_ref()));
+        true
+    }
+
+    fn flat_fields(&self) -> Option<&[(Cow<'_, str>, Cow<'_, Value>)]> {
+        Some(&self.fields)
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::ast::{Item, Value as RuleValue};
 use crate::modifier::Modifier;
-use crate::texts::EventView;
+use crate::texts::{EventView, Texts};
 use crate::value::encode;
 use crate::value::glob::Matcher;
 use crate::value::string::SigmaString;
@@ -58,6 +58,8 @@ pub(crate) struct CompiledItem {
     pub groups: Vec<Vec<Test>>,
     /// `all`: every group must match (else any).
     pub all: bool,
+    /// Every test is a string or regex test (reads only the texts).
+    pub texts_only: bool,
 }
 
 pub(crate) fn compile_item(item: &Item, ph: &Placeholders) -> Result<CompiledItem, CompileError> {
@@ -66,10 +68,12 @@ pub(crate) fn compile_item(item: &Item, ph: &Placeholders) -> Result<CompiledIte
     for value in &item.values {
         groups.push(compile_value(item, value, ph)?);
     }
+    let texts_only = groups.iter().flatten().all(Test::reads_texts);
     Ok(CompiledItem {
         field: item.field.clone(),
         groups,
         all: m.has(Modifier::All),
+        texts_only,
     })
 }
 
@@ -316,8 +320,7 @@ impl Test {
     /// Whether the test holds for `field` of the event (absent: no values).
     pub(crate) fn holds<'a>(&'a self, field: &'a str, ev: &EventView<'a>) -> bool {
         match self {
-            Test::Str(m) => ev.texts(field).pairs().any(|(t, f)| m.is_match_pair(t, f)),
-            Test::Regex(re, _) => ev.texts(field).raw.iter().any(|t| re.is_match(t)),
+            Test::Str(_) | Test::Regex(..) => self.holds_on(&ev.texts(field)),
             Test::Null | Test::Exists(_) => {
                 let mut values = Vec::new();
                 ev.view.get(field, &mut values);
@@ -354,16 +357,19 @@ impl Test {
         }
     }
 
-    /// Whether the test holds for a keyword search over the event's texts.
-    pub(crate) fn holds_keyword<'a>(&'a self, ev: &EventView<'a>) -> bool {
+    /// Whether a string or regular-expression test holds for one of
+    /// `texts` (false for the other tests).
+    fn holds_on(&self, texts: &Texts<'_>) -> bool {
         match self {
-            Test::Str(m) => ev
-                .keyword_texts()
-                .pairs()
-                .any(|(t, f)| m.is_match_pair(t, f)),
-            Test::Regex(re, _) => ev.keyword_texts().raw.iter().any(|t| re.is_match(t)),
+            Test::Str(m) => texts.pairs().any(|(t, f)| m.is_match_pair(t, f)),
+            Test::Regex(re, _) => texts.raw.iter().any(|t| re.is_match(t)),
             _ => false,
         }
+    }
+
+    /// Whether the test only reads the field's texts.
+    fn reads_texts(&self) -> bool {
+        matches!(self, Test::Str(_) | Test::Regex(..))
     }
 }
 
@@ -382,13 +388,25 @@ impl CompiledItem {
     /// Evaluates the item against an event.
     pub(crate) fn matches<'a>(&'a self, ev: &EventView<'a>) -> bool {
         let Some(field) = &self.field else {
-            let group = |g: &'a Vec<Test>| g.iter().any(|t| t.holds_keyword(ev));
+            // Keywords: string and regex tests over every text.
+            let texts = ev.keyword_texts();
+            let group = |g: &'a Vec<Test>| g.iter().any(|t| t.holds_on(&texts));
             return if self.all {
                 self.groups.iter().all(group)
             } else {
                 self.groups.iter().any(group)
             };
         };
+        if self.texts_only {
+            // The field's texts are fetched once for all the values.
+            let texts = ev.texts(field);
+            let group = |g: &'a Vec<Test>| g.iter().any(|t| t.holds_on(&texts));
+            return if self.all {
+                self.groups.iter().all(group)
+            } else {
+                self.groups.iter().any(group)
+            };
+        }
         let group = |g: &'a Vec<Test>| g.iter().any(|t| t.holds(field, ev));
         if self.all {
             self.groups.iter().all(group)

@@ -110,6 +110,22 @@ impl CompiledDetections {
     /// Whether the condition holds for the event. Selections are evaluated
     /// lazily, at most once each.
     pub fn matches<'a>(&'a self, ev: &EventView<'a>) -> bool {
+        if self.selections.len() <= 64 {
+            // The usual case: the memo is two words on the stack.
+            let (mut known, mut value) = (0u64, 0u64);
+            return self.expr.eval(&mut |i| {
+                let bit = 1u64 << (i & 63);
+                if known & bit != 0 {
+                    return value & bit != 0;
+                }
+                let r = self.selections.get(i).is_some_and(|s| s.matches(ev));
+                known |= bit;
+                if r {
+                    value |= bit;
+                }
+                r
+            });
+        }
         let mut memo: Vec<Option<bool>> = vec![None; self.selections.len()];
         self.expr.eval(&mut |i| {
             if let Some(Some(known)) = memo.get(i) {
