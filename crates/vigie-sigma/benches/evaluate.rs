@@ -9,6 +9,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vigie_event::{Event, Timestamp};
 use vigie_sigma::{load_paths, LoadOptions};
 
+/// The allocator of the `vigie` binary, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn shared() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
 }

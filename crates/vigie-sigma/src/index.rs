@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::compile::trigger::{Atom, Pos, KEYWORDS};
-use crate::texts::EventView;
+use crate::texts::{EventView, Texts};
 
 /// One literal of a field's scanner.
 #[derive(Debug)]
@@ -226,32 +226,40 @@ impl Bucket {
 impl FieldScan {
     /// Pushes the rules whose atom on this field holds for the event.
     fn scan<'a>(&'a self, ev: &EventView<'a>, out: &mut Vec<u32>) {
-        let scan = self;
-        let texts = if scan.field == KEYWORDS {
-            ev.keyword_texts()
-        } else {
-            ev.texts(&scan.field)
-        };
-        {
-            for folded in &texts.folded {
-                if let Some(rules) = scan.exact.get(folded.as_ref()) {
-                    out.extend_from_slice(rules);
+        if self.field != KEYWORDS {
+            return self.scan_texts(&ev.texts(&self.field), out);
+        }
+        match ev.view.flat_fields() {
+            // Every text of a flat event is the text of one of its fields:
+            // their texts, already folded for the field scans, are reused.
+            Some(flat) => {
+                for (name, _) in flat {
+                    self.scan_texts(&ev.texts(name), out);
                 }
-                let Some(ac) = &scan.ac else { continue };
-                let len = folded.len();
-                for m in ac.find_overlapping_iter(folded.as_ref()) {
-                    let Some(p) = scan.patterns.get(m.pattern().as_usize()) else {
-                        continue;
-                    };
-                    let hit = match p.pos {
-                        Pos::Contains => true,
-                        Pos::Prefix => m.start() == 0,
-                        Pos::Suffix => m.end() == len,
-                        Pos::Exact => m.start() == 0 && m.end() == len,
-                    };
-                    if hit {
-                        out.extend_from_slice(&p.rules);
-                    }
+            }
+            None => self.scan_texts(&ev.keyword_texts(), out),
+        }
+    }
+
+    fn scan_texts(&self, texts: &Texts<'_>, out: &mut Vec<u32>) {
+        for folded in &texts.folded {
+            if let Some(rules) = self.exact.get(folded.as_ref()) {
+                out.extend_from_slice(rules);
+            }
+            let Some(ac) = &self.ac else { continue };
+            let len = folded.len();
+            for m in ac.find_overlapping_iter(folded.as_ref()) {
+                let Some(p) = self.patterns.get(m.pattern().as_usize()) else {
+                    continue;
+                };
+                let hit = match p.pos {
+                    Pos::Contains => true,
+                    Pos::Prefix => m.start() == 0,
+                    Pos::Suffix => m.end() == len,
+                    Pos::Exact => m.start() == 0 && m.end() == len,
+                };
+                if hit {
+                    out.extend_from_slice(&p.rules);
                 }
             }
         }

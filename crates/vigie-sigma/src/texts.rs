@@ -13,6 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use serde_json::Value;
+use smallvec::SmallVec;
 
 use crate::value::glob::fold_into;
 use crate::view::FieldView;
@@ -22,9 +23,9 @@ use crate::view::FieldView;
 #[derive(Debug, Default)]
 pub struct Texts<'a> {
     /// As written.
-    pub raw: Vec<Cow<'a, str>>,
+    pub raw: SmallVec<[Cow<'a, str>; 1]>,
     /// Case-folded ([`fold_into`]).
-    pub folded: Vec<Cow<'a, str>>,
+    pub folded: SmallVec<[Cow<'a, str>; 1]>,
 }
 
 fn needs_folding(t: &str) -> bool {
@@ -98,6 +99,10 @@ pub struct EventView<'a> {
     pub view: &'a dyn FieldView,
     fields: RefCell<FieldMap<'a>>,
     keywords: OnceCell<Rc<Texts<'a>>>,
+    /// The texts of every absent field.
+    empty: Rc<Texts<'a>>,
+    /// Values of the field being looked up (reused).
+    values: RefCell<Vec<&'a Value>>,
 }
 
 impl<'a> EventView<'a> {
@@ -110,6 +115,8 @@ impl<'a> EventView<'a> {
                 BuildHasherDefault::default(),
             )),
             keywords: OnceCell::new(),
+            empty: Rc::new(Texts::default()),
+            values: RefCell::new(Vec::new()),
         }
     }
 
@@ -119,13 +126,23 @@ impl<'a> EventView<'a> {
         if let Some(t) = self.fields.borrow().get(field) {
             return t.clone();
         }
-        let mut values = Vec::new();
-        self.view.get(field, &mut values);
-        let mut texts = Texts::default();
-        for v in values {
-            texts.push_value(v);
-        }
-        let texts = Rc::new(texts);
+        let mut fresh = Vec::new();
+        let mut held = self.values.try_borrow_mut();
+        let values = match held.as_deref_mut() {
+            Ok(v) => v,
+            Err(_) => &mut fresh,
+        };
+        values.clear();
+        self.view.get(field, values);
+        let texts = if values.is_empty() {
+            self.empty.clone()
+        } else {
+            let mut texts = Texts::default();
+            for v in values.iter() {
+                texts.push_value(v);
+            }
+            Rc::new(texts)
+        };
         self.fields.borrow_mut().insert(field, texts.clone());
         texts
     }
