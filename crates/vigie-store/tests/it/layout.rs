@@ -53,7 +53,11 @@ async fn concurrent_compactions_never_duplicate_events() {
     drop(store);
     drop(writer);
     let (store, _w) = open(options(dir.path())).await;
-    assert_eq!(numbers(&store).await.len(), 1600, "and none after a restart");
+    assert_eq!(
+        numbers(&store).await.len(),
+        1600,
+        "and none after a restart"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
