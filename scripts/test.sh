@@ -6,7 +6,7 @@
 # built once for tests.
 #
 # Flags (environment):
-#   VIGIE_FUZZ_SECONDS=N   run each fuzz target N seconds (CI sets 10; 0 skips)
+#   VIGIE_FUZZ_SECONDS=N   run each fuzz target N seconds (CI sets 6; 0 skips)
 #   VIGIE_SKIP_DENY=1      skip `cargo deny` (licences and advisories offline)
 #   VIGIE_SHARED_DIR=DIR   the shared test data (default: ../shared)
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export VIGIE_SHARED_DIR=${VIGIE_SHARED_DIR:-$ROOT/../shared}
-FUZZ_SECONDS=${VIGIE_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 10 || echo 0)}
+FUZZ_SECONDS=${VIGIE_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 6 || echo 0)}
 
 step() { printf '\n==> %s\n' "$*"; }
 
