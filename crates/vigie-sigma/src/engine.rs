@@ -6,7 +6,6 @@
 //! The engine is immutable and `Sync`: reloading builds a new one.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -18,6 +17,7 @@ use crate::compile::CompiledRule;
 use crate::index::{Bucket, Scratch};
 use crate::load::Failure;
 use crate::logsource::{self, DatasetLogSource, Facets};
+use crate::names::{fast_map, FastMap};
 use crate::texts::EventView;
 use crate::view::{is_windows_event, FieldView, JsonView, LineView, WindowsView};
 use crate::winjson;
@@ -39,7 +39,7 @@ pub struct Engine {
     correlation_failures: Vec<Failure>,
     triggers: Vec<Option<Vec<Atom>>>,
     logsources: Vec<DatasetLogSource>,
-    routes: RwLock<HashMap<Facets, Arc<Bucket>>>,
+    routes: RwLock<FastMap<Facets, Arc<Bucket>>>,
 }
 
 /// A parsed record and how to see it.
@@ -106,7 +106,7 @@ impl Engine {
             logsources: Vec::new(),
             correlations: kept,
             correlation_failures: failures,
-            routes: RwLock::new(HashMap::new()),
+            routes: RwLock::new(fast_map()),
         }
     }
 

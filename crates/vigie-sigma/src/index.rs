@@ -10,8 +10,11 @@
 
 use std::collections::HashMap;
 
+use crate::names::{fast_map, name_key, FastMap};
+
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use crate::anchored::AnchoredSet;
 use crate::compile::trigger::{Atom, Pos, KEYWORDS};
 use crate::texts::{EventView, Texts};
 
@@ -22,13 +25,20 @@ struct Pattern {
     rules: Vec<u32>,
 }
 
-/// The scanner of one field: whole-text literals by hash, the others by
-/// one Aho-Corasick pass.
+/// The scanner of one field: whole-text literals and prefixes by a walk
+/// from the start, suffixes by a walk from the end ([`AnchoredSet`]), the
+/// others by one Aho-Corasick pass.
 #[derive(Debug)]
 struct FieldScan {
     field: String,
-    exact: HashMap<String, Vec<u32>>,
+    /// The `Contains` literals; a match's pattern is an index into
+    /// `contains_ids`.
     ac: Option<AhoCorasick>,
+    contains_ids: Vec<u32>,
+    /// `Exact` and `Prefix` literals, and `Suffix` literals spelled
+    /// backwards; ids are indexes into `patterns`.
+    prefixes: AnchoredSet,
+    suffixes: AnchoredSet,
     patterns: Vec<Pattern>,
 }
 
@@ -42,7 +52,7 @@ pub struct Bucket {
     fields: Vec<FieldScan>,
     /// The scans of named fields by [`name_key`] of the field name: a flat
     /// event finds the scans of its own fields here.
-    by_name: HashMap<u64, Vec<u32>>,
+    by_name: FastMap<u64, Vec<u32>>,
     /// The keyword scan, if any rule has keyword atoms.
     keywords: Option<u32>,
 }
@@ -53,17 +63,6 @@ pub struct Scratch {
     /// The candidate rules of the current event.
     pub candidates: Vec<u32>,
     scans: Vec<u32>,
-}
-
-/// A hash of a field name that ignores ASCII case (FNV-1a over the
-/// lower-cased bytes): flat views fall back to a case-insensitive match.
-fn name_key(name: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
-        h ^= u64::from(b.to_ascii_lowercase());
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 impl Bucket {
@@ -94,42 +93,43 @@ impl Bucket {
             let Some(lits) = by_field.remove(name) else {
                 continue;
             };
-            let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
-            let mut lits: Vec<((&str, Pos), Vec<u32>)> = lits
-                .into_iter()
-                .filter_map(|((lit, pos), rules)| {
-                    if pos == Pos::Exact {
-                        exact.entry(lit.to_owned()).or_default().extend(rules);
-                        None
-                    } else {
-                        Some(((lit, pos), rules))
-                    }
-                })
-                .collect();
+            let mut lits: Vec<((&str, Pos), Vec<u32>)> = lits.into_iter().collect();
             lits.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for rules in exact.values_mut() {
-                rules.sort_unstable();
-                rules.dedup();
+            let mut prefixes = AnchoredSet::new();
+            let mut suffixes = AnchoredSet::new();
+            let mut contains: Vec<&str> = Vec::new();
+            let mut contains_ids = Vec::new();
+            for (i, ((lit, pos), _)) in lits.iter().enumerate() {
+                match pos {
+                    Pos::Prefix | Pos::Exact => prefixes.insert(lit.bytes(), i as u32),
+                    Pos::Suffix => suffixes.insert(lit.bytes().rev(), i as u32),
+                    _ => {
+                        contains.push(lit);
+                        contains_ids.push(i as u32);
+                    }
+                }
             }
-            let built = if lits.is_empty() {
+            let built = if contains.is_empty() {
                 Ok(None)
             } else {
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
                     .kind(Some(AhoCorasickKind::DFA))
-                    .build(lits.iter().map(|((lit, _), _)| *lit))
+                    .build(&contains)
                     .or_else(|_| {
                         AhoCorasick::builder()
                             .match_kind(MatchKind::Standard)
-                            .build(lits.iter().map(|((lit, _), _)| *lit))
+                            .build(&contains)
                     })
                     .map(Some)
             };
             match built {
                 Ok(ac) => fields.push(FieldScan {
                     field: name.to_owned(),
-                    exact,
                     ac,
+                    contains_ids,
+                    prefixes,
+                    suffixes,
                     patterns: lits
                         .into_iter()
                         .map(|((_, pos), mut rules)| {
@@ -144,15 +144,12 @@ impl Bucket {
                     for (_, rs) in lits {
                         always.extend(rs);
                     }
-                    for rs in exact.into_values() {
-                        always.extend(rs);
-                    }
                 }
             }
         }
         always.sort_unstable();
         always.dedup();
-        let mut by_name: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut by_name: FastMap<u64, Vec<u32>> = fast_map();
         let mut keywords = None;
         for (i, scan) in fields.iter().enumerate() {
             if scan.field == KEYWORDS {
@@ -187,8 +184,10 @@ impl Bucket {
                 let scans = &mut scratch.scans;
                 scans.clear();
                 scans.extend(self.keywords);
-                for (name, _) in flat {
-                    if let Some(ids) = self.by_name.get(&name_key(name)) {
+                let keys = ev.view.flat_keys().unwrap_or_default();
+                for (i, (name, _)) in flat.iter().enumerate() {
+                    let key = keys.get(i).copied().unwrap_or_else(|| name_key(name));
+                    if let Some(ids) = self.by_name.get(&key) {
                         scans.extend(ids.iter().copied().filter(|&i| {
                             self.fields
                                 .get(i as usize)
@@ -216,10 +215,7 @@ impl Bucket {
 
     /// Literals indexed, over all fields (for reports).
     pub fn literal_count(&self) -> usize {
-        self.fields
-            .iter()
-            .map(|f| f.patterns.len() + f.exact.len())
-            .sum()
+        self.fields.iter().map(|f| f.patterns.len()).sum()
     }
 }
 
@@ -243,24 +239,26 @@ impl FieldScan {
 
     fn scan_texts(&self, texts: &Texts<'_>, out: &mut Vec<u32>) {
         for folded in &texts.folded {
-            if let Some(rules) = self.exact.get(folded.as_ref()) {
-                out.extend_from_slice(rules);
-            }
+            let text: &str = folded.as_ref();
+            let mut push = |id: u32, whole: bool| {
+                if let Some(p) = self.patterns.get(id as usize) {
+                    if whole || p.pos != Pos::Exact {
+                        out.extend_from_slice(&p.rules);
+                    }
+                }
+            };
+            self.prefixes.walk(text.bytes(), &mut push);
+            self.suffixes.walk(text.bytes().rev(), &mut push);
             let Some(ac) = &self.ac else { continue };
-            let len = folded.len();
-            for m in ac.find_overlapping_iter(folded.as_ref()) {
-                let Some(p) = self.patterns.get(m.pattern().as_usize()) else {
+            for m in ac.find_overlapping_iter(text) {
+                let Some(p) = self
+                    .contains_ids
+                    .get(m.pattern().as_usize())
+                    .and_then(|&i| self.patterns.get(i as usize))
+                else {
                     continue;
                 };
-                let hit = match p.pos {
-                    Pos::Contains => true,
-                    Pos::Prefix => m.start() == 0,
-                    Pos::Suffix => m.end() == len,
-                    Pos::Exact => m.start() == 0 && m.end() == len,
-                };
-                if hit {
-                    out.extend_from_slice(&p.rules);
-                }
+                out.extend_from_slice(&p.rules);
             }
         }
     }

@@ -11,6 +11,7 @@
 //! fails on bad input: a bad rule is a [`load::Failure`] with its file, line
 //! and reason, and the other rules load.
 
+pub mod anchored;
 pub mod ast;
 pub mod collection;
 pub mod compile;
@@ -21,6 +22,7 @@ pub mod index;
 pub mod load;
 pub mod logsource;
 pub mod modifier;
+pub mod names;
 pub mod pipeline;
 pub mod read;
 pub mod texts;

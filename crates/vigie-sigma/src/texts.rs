@@ -8,13 +8,12 @@
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use serde_json::Value;
 use smallvec::SmallVec;
 
+use crate::names::FastMap;
 use crate::value::glob::fold_into;
 use crate::view::FieldView;
 
@@ -65,33 +64,10 @@ impl<'a> Texts<'a> {
     }
 }
 
-/// FNV-1a: field names are short and few per event; SipHash showed up in
-/// profiles.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
 /// Fields an event's cache has room for before it grows.
 const FIELDS_PER_EVENT: usize = 64;
 
-type FieldMap<'a> = HashMap<&'a str, Rc<Texts<'a>>, BuildHasherDefault<Fnv>>;
+type FieldMap<'a> = FastMap<&'a str, Rc<Texts<'a>>>;
 
 /// A field view with a per-event cache of texts.
 pub struct EventView<'a> {
@@ -112,7 +88,7 @@ impl<'a> EventView<'a> {
             view,
             fields: RefCell::new(FieldMap::with_capacity_and_hasher(
                 FIELDS_PER_EVENT,
-                BuildHasherDefault::default(),
+                Default::default(),
             )),
             keywords: OnceCell::new(),
             empty: Rc::new(Texts::default()),

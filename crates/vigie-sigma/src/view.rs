@@ -13,6 +13,8 @@ use std::borrow::Cow;
 use serde_json::Value;
 use vigie_event::Event;
 
+use crate::names::name_key;
+
 /// Field access for one event.
 pub trait FieldView {
     /// Pushes the values of `field` (arrays are pushed whole; null values
@@ -34,6 +36,11 @@ pub trait FieldView {
     /// one ([`WindowsView`]): the index then scans the fields the event
     /// has instead of looking up every field the rules read.
     fn flat_fields(&self) -> Option<&[(Cow<'_, str>, Cow<'_, Value>)]> {
+        None
+    }
+
+    /// The [`name_key`] of each of [`FieldView::flat_fields`], in order.
+    fn flat_keys(&self) -> Option<&[u64]> {
         None
     }
 }
@@ -235,6 +242,8 @@ impl FieldView for LineView<'_> {
 #[derive(Debug)]
 pub struct WindowsView<'a> {
     fields: Vec<(Cow<'a, str>, Cow<'a, Value>)>,
+    /// The [`name_key`] of each field name.
+    keys: Vec<u64>,
 }
 
 /// Whether a parsed record is an evtx JSON Windows event.
@@ -253,7 +262,8 @@ impl<'a> WindowsView<'a> {
     /// Flattens `root` (see [`is_windows_event`]).
     /// A view over fields already flattened ([`crate::winjson`]).
     pub fn from_fields(fields: Vec<(Cow<'a, str>, Cow<'a, Value>)>) -> WindowsView<'a> {
-        WindowsView { fields }
+        let keys = fields.iter().map(|(k, _)| name_key(k)).collect();
+        WindowsView { fields, keys }
     }
 
     /// Flattens `root` (see [`is_windows_event`]).
@@ -306,12 +316,12 @@ impl<'a> WindowsView<'a> {
                 }
             }
         }
-        WindowsView {
-            fields: fields
+        WindowsView::from_fields(
+            fields
                 .into_iter()
                 .map(|(k, v)| (k, Cow::Borrowed(v)))
                 .collect(),
-        }
+        )
     }
 }
 
@@ -364,20 +374,28 @@ fn flatten_user_data<'a>(v: &'a Value, out: &mut Vec<(Cow<'a, str>, &'a Value)>,
 
 impl FieldView for WindowsView<'_> {
     fn get<'s>(&'s self, field: &str, out: &mut Vec<&'s Value>) {
+        // Names equal but for ASCII case share a key: compare keys first.
+        let key = name_key(field);
         let before = out.len();
-        out.extend(
-            self.fields
-                .iter()
-                .filter(|(k, _)| k == field)
-                .map(|(_, v)| v.as_ref()),
-        );
-        if out.len() == before {
-            out.extend(
-                self.fields
-                    .iter()
-                    .filter(|(k, _)| k.eq_ignore_ascii_case(field))
-                    .map(|(_, v)| v.as_ref()),
-            );
+        let mut folded = false;
+        for (i, _) in self.keys.iter().enumerate().filter(|(_, k)| **k == key) {
+            if let Some((name, value)) = self.fields.get(i) {
+                if name == field {
+                    out.push(value.as_ref());
+                } else if name.eq_ignore_ascii_case(field) {
+                    folded = true;
+                }
+            }
+        }
+        // No exact name: the names equal but for case.
+        if out.len() == before && folded {
+            for (i, _) in self.keys.iter().enumerate().filter(|(_, k)| **k == key) {
+                if let Some((name, value)) = self.fields.get(i) {
+                    if name.eq_ignore_ascii_case(field) {
+                        out.push(value.as_ref());
+                    }
+                }
+            }
         }
     }
 
@@ -392,6 +410,10 @@ impl FieldView for WindowsView<'_> {
 
     fn flat_fields(&self) -> Option<&[(Cow<'_, str>, Cow<'_, Value>)]> {
         Some(&self.fields)
+    }
+
+    fn flat_keys(&self) -> Option<&[u64]> {
+        Some(&self.keys)
     }
 }
 

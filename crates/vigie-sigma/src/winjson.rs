@@ -246,6 +246,15 @@ impl<'de> DeserializeSeed<'de> for SystemSeed<'_, 'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
                 while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+                    // Attribute blocks other than the two lifted ones give
+                    // no field: skipped without building them.
+                    if k.ends_with("_attributes")
+                        && k != "Provider_attributes"
+                        && k != "Security_attributes"
+                    {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
                     let v: Value = map.next_value()?;
                     if let Some((name, value)) = system_field(k, v) {
                         self.0.push((name, Cow::Owned(value)));
