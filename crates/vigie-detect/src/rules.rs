@@ -21,6 +21,15 @@ pub enum DetectError {
         #[source]
         source: std::io::Error,
     },
+    /// A processing pipeline file cannot be read or is not a valid
+    /// pipeline.
+    #[error("detection.pipelines: {path}{reason}")]
+    Pipeline {
+        /// The file.
+        path: String,
+        /// Why, after `:`, with the line and column where there is one.
+        reason: String,
+    },
 }
 
 /// Where rules come from and how to load them.
@@ -32,8 +41,39 @@ pub struct RuleSettings {
     /// Rule directories read when they exist (the data directory's
     /// `rules`), checked again at every reload.
     pub optional_paths: Vec<PathBuf>,
+    /// Processing pipeline files, read again at every reload and applied
+    /// (in this order, after `options.pipelines`) to every rule.
+    pub pipeline_paths: Vec<PathBuf>,
     /// Placeholder values and the rest.
     pub options: LoadOptions,
+}
+
+/// Reads and parses the pipeline files of `settings`.
+fn read_pipelines(
+    settings: &RuleSettings,
+) -> Result<Vec<vigie_sigma::pipeline::Pipeline>, DetectError> {
+    let mut out = Vec::with_capacity(settings.pipeline_paths.len());
+    for p in &settings.pipeline_paths {
+        let text = std::fs::read_to_string(p).map_err(|e| DetectError::Pipeline {
+            path: p.display().to_string(),
+            reason: format!(": cannot read: {e}"),
+        })?;
+        out.push(
+            vigie_sigma::pipeline::Pipeline::parse(&text).map_err(|reason| {
+                // `line:col: why` follows the path as `path:line:col`.
+                let sep = if reason.starts_with(|c: char| c.is_ascii_digit()) {
+                    ":"
+                } else {
+                    ": "
+                };
+                DetectError::Pipeline {
+                    path: p.display().to_string(),
+                    reason: format!("{sep}{reason}"),
+                }
+            })?,
+        );
+    }
+    Ok(out)
 }
 
 /// One generation of loaded rules.
@@ -71,7 +111,9 @@ fn load(settings: &RuleSettings) -> Result<(Engine, LoadReport), DetectError> {
     if paths.is_empty() {
         return Ok((Engine::new(Vec::new(), Vec::new()), LoadReport::default()));
     }
-    load_paths(&paths, &settings.options).map_err(|source| DetectError::Read {
+    let mut options = settings.options.clone();
+    options.pipelines.extend(read_pipelines(settings)?);
+    load_paths(&paths, &options).map_err(|source| DetectError::Read {
         path: paths
             .iter()
             .map(|p| p.display().to_string())

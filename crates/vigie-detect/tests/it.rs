@@ -103,6 +103,7 @@ fn stage(
             RuleSettings {
                 paths: vec![rules.to_path_buf()],
                 optional_paths: Vec::new(),
+                pipeline_paths: Vec::new(),
                 options: Default::default(),
             },
             metrics.clone(),
@@ -202,6 +203,65 @@ fn a_reload_swaps_the_rules_and_a_failed_reload_keeps_them() {
     assert!(detector.reload().is_err());
     assert_eq!(detector.current().generation, 2, "the previous rules stay");
     sink.write(&[event("DeleteTrail", "1.1.1.1", 2)]).unwrap();
+    assert_eq!(rec.alerts().len(), 2);
+}
+
+/// A rule written against another schema's field name (`action`).
+const MAPPED_RULE: &str = r#"
+title: Login under another name
+id: 55555555-5555-5555-5555-555555555555
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection: {action: ConsoleLogin}
+  condition: selection
+"#;
+
+const PIPELINE_TO_EVENT_NAME: &str =
+    "name: map\ntransformations:\n  - type: field_name_mapping\n    mapping: {action: eventName}\n";
+const PIPELINE_TO_NOWHERE: &str = "name: map\ntransformations:\n  - type: field_name_mapping\n    mapping: {action: nosuchfield}\n";
+
+#[test]
+fn a_reload_reads_the_pipeline_files_again_and_a_broken_one_keeps_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("r.yml"), MAPPED_RULE).unwrap();
+    let pipeline = dir.path().join("map.yml");
+    std::fs::write(&pipeline, PIPELINE_TO_NOWHERE).unwrap();
+    let metrics = Arc::new(Metrics::new());
+    let detector = Arc::new(
+        Detector::load(
+            RuleSettings {
+                paths: vec![rules.clone()],
+                optional_paths: Vec::new(),
+                pipeline_paths: vec![pipeline.clone()],
+                options: Default::default(),
+            },
+            metrics.clone(),
+        )
+        .unwrap(),
+    );
+    let rec = Recorder::default();
+    let mut sink = DetectingSink::new(
+        rec.clone(),
+        detector.clone(),
+        Box::new(LogAndStore { store: true }),
+        settings(dir.path(), false),
+        metrics,
+    );
+    sink.write(&[event("ConsoleLogin", "1.1.1.1", 0)]).unwrap();
+    assert_eq!(rec.alerts().len(), 0, "mapped to a field the event lacks");
+
+    std::fs::write(&pipeline, PIPELINE_TO_EVENT_NAME).unwrap();
+    assert_eq!(detector.reload().unwrap().generation, 2);
+    sink.write(&[event("ConsoleLogin", "1.1.1.1", 1)]).unwrap();
+    assert_eq!(rec.alerts().len(), 1, "the edited pipeline is in force");
+
+    std::fs::write(&pipeline, "name: [unclosed\n").unwrap();
+    let err = detector.reload().unwrap_err().to_string();
+    assert!(err.contains("map.yml:"), "names the file: {err}");
+    assert_eq!(detector.current().generation, 2, "the previous rules stay");
+    sink.write(&[event("ConsoleLogin", "1.1.1.1", 2)]).unwrap();
     assert_eq!(rec.alerts().len(), 2);
 }
 

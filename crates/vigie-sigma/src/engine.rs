@@ -202,8 +202,7 @@ impl Engine {
             if event.original.trim_start().starts_with("{\"Event") {
                 return false;
             }
-            let program = event.fields.get("process.name").and_then(Value::as_str);
-            self.facets(dataset, program)
+            self.facets(dataset, event_kind(event))
         };
         self.route(&facets).rules.is_empty()
     }
@@ -225,7 +224,10 @@ impl Engine {
         if dataset == "windows.evtx" || is_windows_event(root) {
             return self.evaluate_windows(root, out);
         }
-        let facets = self.facets(dataset, None);
+        let kind = root
+            .get(logsource::kind_field(dataset).1)
+            .and_then(Value::as_str);
+        let facets = self.facets(dataset, kind);
         let view = JsonView {
             root,
             event: None,
@@ -280,7 +282,7 @@ impl Engine {
     /// hands them to `f`.
     pub fn with_view(&self, event: &Event, f: &mut dyn FnMut(&Facets, &dyn FieldView)) {
         let dataset = event.dataset();
-        let program = event.fields.get("process.name").and_then(Value::as_str);
+        let program = event_kind(event);
         if may_be_windows(dataset, &event.original) {
             // Read straight into Sigma's Windows fields, no JSON tree.
             if let Some(record) = winjson::read(event.original.trim_start()) {
@@ -316,6 +318,13 @@ impl Engine {
             }
         }
     }
+}
+
+/// The event's kind within its dataset (the syslog program, Suricata's
+/// event type), from its normalized fields.
+fn event_kind(event: &Event) -> Option<&str> {
+    let field = logsource::kind_field(event.dataset()).0;
+    event.fields.get(field).and_then(Value::as_str)
 }
 
 /// The facets of a Windows event: its channel and event id.

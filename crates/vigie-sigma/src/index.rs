@@ -2,11 +2,14 @@
 //! literal scanner per field built from their triggers
 //! ([`crate::compile::trigger`]).
 //!
-//! For an event, each indexed field's text is case-folded once and scanned
-//! once by an Aho-Corasick automaton holding every literal of every rule
-//! that reads that field; the rules whose literal sits where it must
-//! (whole text, start, end, anywhere) become candidates. Only candidates and
-//! the rules without a trigger are evaluated.
+//! For an event, each indexed field's text is case-folded once and looked
+//! through once: whole-text literals and prefixes by a walk from its start,
+//! suffixes by a walk from its end ([`crate::anchored`]), and the literals
+//! that may sit anywhere by one Aho-Corasick pass. Keyword literals are
+//! looked for in all of the event's texts in one pass
+//! ([`crate::keywords`]). The rules whose literal sits where it must become
+//! candidates; only candidates and the rules without a trigger are
+//! evaluated.
 
 use std::collections::HashMap;
 
@@ -16,6 +19,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::anchored::AnchoredSet;
 use crate::compile::trigger::{Atom, Pos, KEYWORDS};
+use crate::keywords::{self, push_texts, KeywordScan};
 use crate::texts::{EventView, Texts};
 
 /// One literal of a field's scanner.
@@ -54,7 +58,7 @@ pub struct Bucket {
     /// event finds the scans of its own fields here.
     by_name: FastMap<u64, Vec<u32>>,
     /// The keyword scan, if any rule has keyword atoms.
-    keywords: Option<u32>,
+    keywords: Option<KeywordScan>,
 }
 
 /// Scratch space reused from event to event by one thread.
@@ -63,6 +67,8 @@ pub struct Scratch {
     /// The candidate rules of the current event.
     pub candidates: Vec<u32>,
     scans: Vec<u32>,
+    /// The event's folded texts, joined for the keyword scan.
+    joined: String,
 }
 
 impl Bucket {
@@ -84,6 +90,18 @@ impl Bucket {
                     }
                 }
                 None => always.push(r),
+            }
+        }
+        let mut keywords = None;
+        if let Some(lits) = by_field.remove(KEYWORDS) {
+            let mut lits: Vec<(&str, Pos, Vec<u32>)> =
+                lits.into_iter().map(|((l, p), r)| (l, p, r)).collect();
+            lits.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            let rules: Vec<u32> = lits.iter().flat_map(|l| l.2.iter().copied()).collect();
+            match KeywordScan::build(lits) {
+                Ok(scan) => keywords = Some(scan),
+                // Cannot index keywords: their rules are always evaluated.
+                Err(_) => always.extend(rules),
             }
         }
         let mut fields = Vec::new();
@@ -150,16 +168,11 @@ impl Bucket {
         always.sort_unstable();
         always.dedup();
         let mut by_name: FastMap<u64, Vec<u32>> = fast_map();
-        let mut keywords = None;
         for (i, scan) in fields.iter().enumerate() {
-            if scan.field == KEYWORDS {
-                keywords = Some(i as u32);
-            } else {
-                by_name
-                    .entry(name_key(&scan.field))
-                    .or_default()
-                    .push(i as u32);
-            }
+            by_name
+                .entry(name_key(&scan.field))
+                .or_default()
+                .push(i as u32);
         }
         Bucket {
             rules,
@@ -176,6 +189,20 @@ impl Bucket {
         let out = &mut scratch.candidates;
         out.clear();
         out.extend_from_slice(&self.always);
+        if let Some(kw) = &self.keywords {
+            let joined = &mut scratch.joined;
+            joined.clear();
+            match ev.view.flat_fields() {
+                Some(flat) => flat.iter().for_each(|(_, v)| push_texts(v, joined)),
+                None => {
+                    for text in &ev.keyword_texts().folded {
+                        joined.push_str(text);
+                        joined.push(keywords::SEP);
+                    }
+                }
+            }
+            kw.scan(joined, out);
+        }
         match ev.view.flat_fields() {
             Some(flat) => {
                 // Only the fields the event has can fire an atom: find their
@@ -183,7 +210,6 @@ impl Bucket {
                 // which the view's lookup falls back to).
                 let scans = &mut scratch.scans;
                 scans.clear();
-                scans.extend(self.keywords);
                 let keys = ev.view.flat_keys().unwrap_or_default();
                 for (i, (name, _)) in flat.iter().enumerate() {
                     let key = keys.get(i).copied().unwrap_or_else(|| name_key(name));
@@ -215,26 +241,15 @@ impl Bucket {
 
     /// Literals indexed, over all fields (for reports).
     pub fn literal_count(&self) -> usize {
-        self.fields.iter().map(|f| f.patterns.len()).sum()
+        self.fields.iter().map(|f| f.patterns.len()).sum::<usize>()
+            + self.keywords.as_ref().map_or(0, KeywordScan::len)
     }
 }
 
 impl FieldScan {
     /// Pushes the rules whose atom on this field holds for the event.
     fn scan<'a>(&'a self, ev: &EventView<'a>, out: &mut Vec<u32>) {
-        if self.field != KEYWORDS {
-            return self.scan_texts(&ev.texts(&self.field), out);
-        }
-        match ev.view.flat_fields() {
-            // Every text of a flat event is the text of one of its fields:
-            // their texts, already folded for the field scans, are reused.
-            Some(flat) => {
-                for (name, _) in flat {
-                    self.scan_texts(&ev.texts(name), out);
-                }
-            }
-            None => self.scan_texts(&ev.keyword_texts(), out),
-        }
+        self.scan_texts(&ev.texts(&self.field), out)
     }
 
     fn scan_texts(&self, texts: &Texts<'_>, out: &mut Vec<u32>) {

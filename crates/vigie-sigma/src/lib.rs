@@ -11,6 +11,7 @@
 //! fails on bad input: a bad rule is a [`load::Failure`] with its file, line
 //! and reason, and the other rules load.
 
+pub mod aliases;
 pub mod anchored;
 pub mod ast;
 pub mod collection;
@@ -19,6 +20,7 @@ pub mod condition;
 pub mod correlate;
 pub mod engine;
 pub mod index;
+pub mod keywords;
 pub mod load;
 pub mod logsource;
 pub mod modifier;

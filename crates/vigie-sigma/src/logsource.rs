@@ -275,7 +275,9 @@ pub fn windows_facets(channel: Option<&str>, event_id: Option<u64>) -> Facets {
 }
 
 /// The facets of an event of `dataset` (Windows events go through
-/// [`windows_facets`]). `program` is the syslog program name, if any.
+/// [`windows_facets`]). `program` is the event's kind within its dataset,
+/// if any: the syslog program name, Suricata's `event_type`
+/// ([`kind_field`]).
 pub fn dataset_facets(dataset: &str, program: Option<&str>) -> Facets {
     match dataset {
         "aws.cloudtrail" => Facets::new("aws", &["cloudtrail"], &[]),
@@ -306,7 +308,14 @@ pub fn dataset_facets(dataset: &str, program: Option<&str>) -> Facets {
         }
         "zeek.conn" | "zeek.connection" => Facets::new("zeek", &["conn"], &["network_connection"]),
         "zeek.dns" => Facets::new("zeek", &["dns"], &["dns"]),
-        "zeek.http" => Facets::new("zeek", &["http"], &["proxy"]),
+        "zeek.http" => Facets::new("zeek", &["http"], &["proxy", "webserver"]),
+        // Suricata's EVE log: one dataset, a kind of record per event type.
+        "suricata.eve" => match program {
+            Some("dns") => Facets::new("suricata", &["dns"], &["dns"]),
+            Some("http") => Facets::new("suricata", &["http"], &["proxy", "webserver"]),
+            Some(t) => Facets::new("suricata", &[t], &[]),
+            None => Facets::new("suricata", &[], &[]),
+        },
         "aws.vpcflow" => Facets::new("aws", &["vpcflow"], &["firewall"]),
         d if d.starts_with("zeek.") => Facets::new("zeek", &[&d["zeek.".len()..]], &[]),
         "windows.evtx" => windows_facets(None, None),
@@ -314,40 +323,17 @@ pub fn dataset_facets(dataset: &str, program: Option<&str>) -> Facets {
     }
 }
 
-/// Field names of generic Sigma categories (W3C proxy names, firewall
-/// names) and where a dataset keeps them: its own name first, then the
-/// ECS field the normalizer sets.
-type Aliases = &'static [(&'static str, &'static [&'static str])];
-
-const ZEEK_HTTP_PROXY: Aliases = &[
-    ("c-uri", &["uri", "url.original"]),
-    ("cs-uri", &["uri", "url.original"]),
-    ("cs-host", &["host", "url.domain"]),
-    ("r-dns", &["host", "url.domain"]),
-    ("c-useragent", &["user_agent", "user_agent.original"]),
-    ("cs-method", &["method", "http.request.method"]),
-    ("sc-status", &["status_code", "http.response.status_code"]),
-    ("cs-referrer", &["referrer", "http.request.referrer"]),
-    ("c-ip", &["id.orig_h", "source.ip"]),
-    ("dst_ip", &["id.resp_h", "destination.ip"]),
-];
-
-const VPCFLOW_FIREWALL: Aliases = &[
-    ("src_ip", &["source.ip", "source.address"]),
-    ("dst_ip", &["destination.ip", "destination.address"]),
-    ("src_port", &["source.port"]),
-    ("dst_port", &["destination.port"]),
-    ("action", &["aws.vpcflow.action"]),
-];
-
-/// The field aliases of `dataset`, for rules of generic categories.
-pub fn field_aliases(dataset: &str) -> Aliases {
+/// The field that tells kinds of events of `dataset` apart, for
+/// [`dataset_facets`]: its path in the normalized event, and in the
+/// original record.
+pub fn kind_field(dataset: &str) -> (&'static str, &'static str) {
     match dataset {
-        "zeek.http" => ZEEK_HTTP_PROXY,
-        "aws.vpcflow" => VPCFLOW_FIREWALL,
-        _ => &[],
+        "suricata.eve" => ("suricata.eve.event_type", "event_type"),
+        _ => ("process.name", "program"),
     }
 }
+
+pub use crate::aliases::{field_aliases, Aliases};
 
 /// Log sources some dataset provides (built in, or `extra` mappings); a
 /// rule for none of them stays idle.
@@ -405,10 +391,17 @@ pub fn is_served(ls: &LogSource, extra: &[DatasetLogSource]) -> bool {
                 })
         }
         Some("zeek") => true,
+        Some("suricata") => ls
+            .category
+            .as_deref()
+            .is_none_or(|c| matches!(c, "dns" | "proxy" | "webserver")),
         // Generic categories some dataset carries.
         None => {
             ls.service.is_none()
-                && matches!(ls.category.as_deref(), Some("dns" | "proxy" | "firewall"))
+                && matches!(
+                    ls.category.as_deref(),
+                    Some("dns" | "proxy" | "firewall" | "webserver")
+                )
         }
         _ => false,
     }
@@ -425,18 +418,18 @@ mod tests {
     #[test]
     fn configured_mappings_add_facets_and_serve_their_rules() {
         let extra = DatasetLogSource {
-            dataset: "myweb".into(),
-            category: Some("webserver".into()),
+            dataset: "myav".into(),
+            category: Some("antivirus".into()),
             ..Default::default()
         };
-        let rule = ls(None, None, Some("webserver"));
+        let rule = ls(None, None, Some("antivirus"));
         assert!(!is_served(&rule, &[]));
         assert!(is_served(&rule, std::slice::from_ref(&extra)));
-        let mut f = dataset_facets("myweb", None);
+        let mut f = dataset_facets("myav", None);
         assert!(!accepts(&rule, &f));
         f.add(&extra);
         assert!(accepts(&rule, &f));
-        assert!(!accepts(&ls(Some("windows"), None, Some("webserver")), &f));
+        assert!(!accepts(&ls(Some("windows"), None, Some("antivirus")), &f));
     }
 
     fn ls(p: Option<&str>, s: Option<&str>, c: Option<&str>) -> LogSource {
@@ -505,5 +498,21 @@ mod tests {
             None
         )));
         assert!(!is_served_builtin(&ls(Some("okta"), Some("okta"), None)));
+        assert!(is_served_builtin(&ls(None, None, Some("webserver"))));
+        assert!(is_served_builtin(&ls(Some("suricata"), None, None)));
+    }
+
+    #[test]
+    fn suricata_records_are_told_apart_by_event_type() {
+        let dns = dataset_facets("suricata.eve", Some("dns"));
+        let http = dataset_facets("suricata.eve", Some("http"));
+        let alert = dataset_facets("suricata.eve", Some("alert"));
+        let web = ls(None, None, Some("webserver"));
+        let proxy = ls(None, None, Some("proxy"));
+        let dns_rule = ls(None, None, Some("dns"));
+        assert!(accepts(&web, &http) && accepts(&proxy, &http));
+        assert!(accepts(&dns_rule, &dns) && !accepts(&dns_rule, &http));
+        assert!(!accepts(&web, &alert) && !accepts(&web, &dns));
+        assert!(accepts(&web, &dataset_facets("zeek.http", None)));
     }
 }

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use serde_json::{json, Value};
 use vigie_config::Config;
 use vigie_detect::{DetectingSink, Detector, LogAndStore, RuleSettings, StageSettings};
@@ -66,15 +65,9 @@ pub fn detector(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<Arc<De
         );
     }
     let paths = d.rules.clone();
-    let mut pipelines = Vec::new();
-    for p in &d.pipelines {
-        let text = std::fs::read_to_string(p)
-            .with_context(|| format!("detection.pipelines: cannot read {}", p.display()))?;
-        pipelines.push(
-            vigie_sigma::pipeline::Pipeline::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}:{e}", p.display()))?,
-        );
-    }
+    // Pipelines are read by the detector, at start and at every reload: a
+    // bad one fails the start (or the reload, keeping the rules in force).
+    let pipeline_paths = d.pipelines.clone();
     let logsources = d
         .logsources
         .iter()
@@ -88,9 +81,10 @@ pub fn detector(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<Arc<De
     let settings = RuleSettings {
         paths,
         optional_paths: vec![default_dir],
+        pipeline_paths,
         options: LoadOptions {
             placeholders: d.placeholders.clone().into_iter().collect(),
-            pipelines,
+            pipelines: Vec::new(),
             logsources,
         },
     };

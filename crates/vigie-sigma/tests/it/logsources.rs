@@ -101,3 +101,93 @@ fn a_configured_mapping_serves_rules_on_a_dataset_vigie_does_not_map() {
     mapped.evaluate_json("myapp.audit", &event, &mut out);
     assert_eq!(out, [0]);
 }
+
+const WEB_QUERY: &str = "title: traversal\nlogsource: {category: webserver}\ndetection:\n  sel:\n    cs-method: GET\n    cs-uri-query|contains: '../../etc/passwd'\n  condition: sel\n";
+const WEB_KEYWORDS: &str = "title: java payload\nlogsource: {category: webserver}\ndetection:\n  keywords: ['${@java', 'getRuntime().exec(']\n  condition: keywords\n";
+
+fn suricata(record: serde_json::Value) -> Event {
+    let mut e = Event::new(
+        "suricata.eve",
+        Timestamp::from_secs(1_700_000_000).unwrap(),
+        record.to_string(),
+    );
+    if let Some(t) = record.get("event_type").and_then(|t| t.as_str()) {
+        e.fields.set("suricata.eve.event_type", t);
+    }
+    e
+}
+
+#[test]
+fn webserver_rules_read_suricata_http_records_and_zeek_http_logs() {
+    let (engine, report) = engine(WEB_QUERY);
+    assert!(report.idle.is_empty(), "{report:?}");
+    let http = |method: &str, url: &str| {
+        suricata(
+            json!({"event_type": "http", "src_ip": "203.0.113.9", "dest_ip": "10.0.0.2",
+            "http": {"hostname": "shop.example", "url": url, "http_method": method, "status": 404}}),
+        )
+    };
+    let mut out = Vec::new();
+    engine.evaluate(&http("GET", "/view?f=../../etc/passwd"), &mut out);
+    assert_eq!(out, [0]);
+    out.clear();
+    engine.evaluate(&http("POST", "/view?f=../../etc/passwd"), &mut out);
+    engine.evaluate(&http("GET", "/view?f=report.pdf"), &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    // The same request target in a DNS record is not a web request.
+    let dns = suricata(
+        json!({"event_type": "dns", "http": {"url": "/?f=../../etc/passwd", "http_method": "GET"}}),
+    );
+    engine.evaluate(&dns, &mut out);
+    assert!(out.is_empty(), "a dns record is not a webserver log");
+    engine.evaluate_json(
+        "zeek.http",
+        &json!({"method": "GET", "uri": "/a?x=../../etc/passwd"}),
+        &mut out,
+    );
+    assert_eq!(out, [0], "zeek.http is a webserver log too");
+}
+
+#[test]
+fn webserver_keyword_rules_look_through_the_whole_suricata_record() {
+    let (engine, _) = engine(WEB_KEYWORDS);
+    let mut out = Vec::new();
+    let hit = suricata(json!({"event_type": "http",
+        "http": {"url": "/x?q=${@java.lang.Runtime@getRuntime().exec('id')}", "http_method": "GET"}}));
+    engine.evaluate(&hit, &mut out);
+    assert_eq!(out, [0]);
+    out.clear();
+    engine.evaluate(
+        &suricata(json!({"event_type": "http", "http": {"url": "/index.html"}})),
+        &mut out,
+    );
+    assert!(out.is_empty());
+}
+
+#[test]
+fn dns_rules_read_suricata_dns_records_in_both_eve_formats() {
+    let (engine, report) = engine(DNS);
+    assert!(report.idle.is_empty(), "{report:?}");
+    let mut out = Vec::new();
+    // EVE format 2: one record per query.
+    let v2 = json!({"event_type": "dns", "dns": {"type": "query", "rrname": "xmr.pool.minergate.com", "rrtype": "A"}});
+    engine.evaluate(&suricata(v2), &mut out);
+    assert_eq!(out, [0]);
+    out.clear();
+    // EVE format 3: queries in an array.
+    let v3 = json!({"event_type": "dns", "dns": {"version": 3, "type": "request",
+        "queries": [{"rrname": "example.org", "rrtype": "A"}, {"rrname": "a.minergate.com", "rrtype": "A"}]}});
+    engine.evaluate(&suricata(v3.clone()), &mut out);
+    assert_eq!(out, [0]);
+    out.clear();
+    engine.evaluate_json("suricata.eve", &v3, &mut out);
+    assert_eq!(
+        out,
+        [0],
+        "the event type is read from the record when there is no event"
+    );
+    out.clear();
+    let other = json!({"event_type": "dns", "dns": {"type": "query", "rrname": "example.org"}});
+    engine.evaluate(&suricata(other), &mut out);
+    assert!(out.is_empty());
+}
