@@ -6,6 +6,7 @@
 //! The engine is immutable and `Sync`: reloading builds a new one.
 
 use std::cell::RefCell;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -40,6 +41,18 @@ pub struct Engine {
     triggers: Vec<Option<Vec<Atom>>>,
     logsources: Vec<DatasetLogSource>,
     routes: RwLock<FastMap<Facets, Arc<Bucket>>>,
+    /// Windows events' routes by the hash of (dataset, channel, event id),
+    /// so that their facets are not built per event.
+    windows_routes: RwLock<FastMap<u64, Vec<WindowsRoute>>>,
+}
+
+/// A cached route of Windows events.
+#[derive(Debug)]
+struct WindowsRoute {
+    dataset: String,
+    channel: Option<String>,
+    event_id: Option<u64>,
+    bucket: Arc<Bucket>,
 }
 
 /// A parsed record and how to see it.
@@ -107,6 +120,7 @@ impl Engine {
             correlations: kept,
             correlation_failures: failures,
             routes: RwLock::new(fast_map()),
+            windows_routes: RwLock::new(fast_map()),
         }
     }
 
@@ -154,6 +168,49 @@ impl Engine {
         bucket
     }
 
+    /// The rules that apply to Windows events of `dataset` from `channel`
+    /// with `event_id`, indexed.
+    pub fn windows_route(
+        &self,
+        dataset: &str,
+        channel: Option<&str>,
+        event_id: Option<u64>,
+    ) -> Arc<Bucket> {
+        let key = {
+            let mut h = foldhash::fast::FixedState::default().build_hasher();
+            (dataset, channel, event_id).hash(&mut h);
+            h.finish()
+        };
+        if let Ok(routes) = self.windows_routes.read() {
+            if let Some(r) = routes.get(&key).and_then(|list| {
+                list.iter().find(|r| {
+                    r.dataset == dataset
+                        && r.channel.as_deref() == channel
+                        && r.event_id == event_id
+                })
+            }) {
+                return r.bucket.clone();
+            }
+        }
+        let mut facets = logsource::windows_facets(channel, event_id);
+        for extra in self.logsources.iter().filter(|e| e.dataset == dataset) {
+            facets.add(extra);
+        }
+        let bucket = self.route(&facets);
+        if let Ok(mut routes) = self.windows_routes.write() {
+            if routes.len() >= ROUTE_CACHE_MAX {
+                routes.clear();
+            }
+            routes.entry(key).or_default().push(WindowsRoute {
+                dataset: dataset.to_owned(),
+                channel: channel.map(str::to_owned),
+                event_id,
+                bucket: bucket.clone(),
+            });
+        }
+        bucket
+    }
+
     /// How many rules have no trigger and are evaluated on every event of
     /// their log source.
     pub fn untriggered_rules(&self) -> usize {
@@ -163,8 +220,8 @@ impl Engine {
     /// Like [`Engine::evaluate`], without the literal index: every routed
     /// rule is evaluated in full. The reference the index is tested against.
     pub fn evaluate_unindexed(&self, event: &Event, out: &mut Vec<u32>) {
-        self.with_view(event, &mut |facets, view| {
-            for &i in &self.route(facets).rules {
+        self.with_view(event, &mut |bucket, view| {
+            for &i in &bucket.rules {
                 if self.rules.get(i as usize).is_some_and(|r| r.matches(view)) {
                     out.push(i);
                 }
@@ -178,7 +235,9 @@ impl Engine {
         if self.rules.is_empty() || self.nothing_routed(event) {
             return;
         }
-        self.with_view(event, &mut |facets, view| self.run(facets, view, out));
+        self.with_view(event, &mut |bucket, view| {
+            self.run_bucket(bucket, view, out)
+        });
     }
 
     /// Whether no rule applies to the event, decided from its dataset and
@@ -192,11 +251,7 @@ impl Engine {
             if channel.is_none() || eid.is_none() {
                 return false;
             }
-            let mut f = logsource::windows_facets(channel, eid);
-            for extra in self.logsources.iter().filter(|e| e.dataset == dataset) {
-                f.add(extra);
-            }
-            f
+            return self.windows_route(dataset, channel, eid).rules.is_empty();
         } else {
             // evtx JSON is read as a Windows event whatever its dataset.
             if event.original.trim_start().starts_with("{\"Event") {
@@ -244,7 +299,11 @@ impl Engine {
 
     /// Runs the rules routed for `facets` over `view`.
     pub fn run(&self, facets: &Facets, view: &dyn FieldView, out: &mut Vec<u32>) {
-        let bucket = self.route(facets);
+        self.run_bucket(&self.route(facets), view, out)
+    }
+
+    /// Runs the rules of `bucket` over `view`.
+    fn run_bucket(&self, bucket: &Bucket, view: &dyn FieldView, out: &mut Vec<u32>) {
         let ev = EventView::new(view);
         SCRATCH.with(|cell| {
             // A fresh scratch if the thread's is in use (never expected).
@@ -278,20 +337,17 @@ impl Engine {
         f
     }
 
-    /// Builds the facets and the field view of a normalized event and
-    /// hands them to `f`.
-    pub fn with_view(&self, event: &Event, f: &mut dyn FnMut(&Facets, &dyn FieldView)) {
+    /// Routes a normalized event and builds its field view, and hands both
+    /// to `f`.
+    pub fn with_view(&self, event: &Event, f: &mut dyn FnMut(&Bucket, &dyn FieldView)) {
         let dataset = event.dataset();
         let program = event_kind(event);
         if may_be_windows(dataset, &event.original) {
             // Read straight into Sigma's Windows fields, no JSON tree.
             if let Some(record) = winjson::read(event.original.trim_start()) {
-                let mut facets =
-                    logsource::windows_facets(record.channel.as_deref(), record.event_id);
-                for extra in self.logsources.iter().filter(|e| e.dataset == dataset) {
-                    facets.add(extra);
-                }
-                return f(&facets, &record.view);
+                let bucket =
+                    self.windows_route(dataset, record.channel.as_deref(), record.event_id);
+                return f(&bucket, &record.view);
             }
         }
         match parse(&event.original) {
@@ -301,7 +357,7 @@ impl Engine {
                     for extra in self.logsources.iter().filter(|e| e.dataset == dataset) {
                         facets.add(extra);
                     }
-                    f(&facets, &WindowsView::new(&root));
+                    f(&self.route(&facets), &WindowsView::new(&root));
                 } else {
                     let facets = self.facets(dataset, program);
                     let view = JsonView {
@@ -309,12 +365,12 @@ impl Engine {
                         event: Some(event),
                         aliases: logsource::field_aliases(dataset),
                     };
-                    f(&facets, &view);
+                    f(&self.route(&facets), &view);
                 }
             }
             Parsed::Line => {
                 let facets = self.facets(dataset, program);
-                f(&facets, &LineView::new(event));
+                f(&self.route(&facets), &LineView::new(event));
             }
         }
     }
