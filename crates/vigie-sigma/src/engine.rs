@@ -6,7 +6,7 @@
 //! The engine is immutable and `Sync`: reloading builds a new one.
 
 use std::cell::RefCell;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -176,11 +176,7 @@ impl Engine {
         channel: Option<&str>,
         event_id: Option<u64>,
     ) -> Arc<Bucket> {
-        let key = {
-            let mut h = foldhash::fast::FixedState::default().build_hasher();
-            (dataset, channel, event_id).hash(&mut h);
-            h.finish()
-        };
+        let key = foldhash::fast::FixedState::default().hash_one((dataset, channel, event_id));
         if let Ok(routes) = self.windows_routes.read() {
             if let Some(r) = routes.get(&key).and_then(|list| {
                 list.iter().find(|r| {
