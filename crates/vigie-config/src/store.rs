@@ -39,7 +39,7 @@ impl Default for StoreConfig {
             wal: WalConfig::default(),
             flush_interval: HumanDuration::secs(30),
             flush_events: 250_000,
-            row_group_events: 65_536,
+            row_group_events: 16_384,
             compaction: CompactionConfig::default(),
             retention: RetentionConfig::default(),
             query: QueryConfig::default(),

@@ -68,7 +68,7 @@ impl StoreOptions {
             wal_segment_bytes: 64 << 20,
             flush_rows: 250_000,
             flush_interval: Duration::from_secs(30),
-            row_group_rows: 65_536,
+            row_group_rows: 16_384,
             zstd_level: 3,
             compaction_zstd_level: 6,
             compaction_min_files: 4,

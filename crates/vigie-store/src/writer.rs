@@ -45,7 +45,7 @@ pub struct WriteOptions {
 impl Default for WriteOptions {
     fn default() -> Self {
         Self {
-            row_group_rows: 65_536,
+            row_group_rows: 16_384,
             zstd_level: 3,
         }
     }

@@ -304,11 +304,16 @@ impl Store {
                 took_ms: started.elapsed().as_secs_f64() * 1000.0,
             });
         }
-        // Step 2: those rows in full.
+        // Step 2: those rows in full. Every hit matched the query, so the
+        // token filters that pruned step 1 keep the hits' row groups and
+        // prune the rest again: hits spread over a day do not make this
+        // step read the whole day.
         let lo = page.iter().map(|p| p.0).min().unwrap_or(from);
         let hi = page.iter().map(|p| p.0).max().unwrap_or(from);
         let ids: Vec<Expr> = page.iter().map(|p| lit(p.1)).collect();
-        let table = EventsTable::new(snapshot).with_time_range(lo, hi.saturating_add(1));
+        let table = EventsTable::new(snapshot)
+            .with_time_range(lo, hi.saturating_add(1))
+            .with_search(query.clone());
         let ctx = engine.context(table)?;
         let df = ctx
             .table("events")

@@ -48,6 +48,10 @@ pub struct BenchStoreArgs {
     /// Runs of each query.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Rows per Parquet row group (the unit token filters prune); the
+    /// store's default when absent.
+    #[arg(long)]
+    pub row_group_rows: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -148,6 +152,9 @@ async fn run_async(args: BenchStoreArgs) -> anyhow::Result<ExitCode> {
     let needles = [total / 7, total / 2 + 13, total - 5];
     let mut options = StoreOptions::local(&args.dir);
     options.compaction_min_files = 2;
+    if let Some(rows) = args.row_group_rows {
+        options.row_group_rows = rows.max(1);
+    }
     let (store, mut writer, _) =
         Store::open(options, Arc::new(vigie_metrics::Metrics::new())).await?;
     let maintenance = store.start_maintenance();
