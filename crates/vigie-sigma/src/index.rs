@@ -15,11 +15,11 @@ use std::collections::HashMap;
 
 use crate::names::{fast_map, name_key, FastMap};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use crate::anchored::AnchoredSet;
 use crate::compile::trigger::{Atom, Pos, KEYWORDS};
-use crate::keywords::{self, push_texts, KeywordScan};
+use crate::keywords::{self, overlapping_automaton, push_texts, KeywordScan};
 use crate::texts::{EventView, Texts};
 
 /// One literal of a field's scanner.
@@ -130,16 +130,7 @@ impl Bucket {
             let built = if contains.is_empty() {
                 Ok(None)
             } else {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&contains)
-                    .or_else(|_| {
-                        AhoCorasick::builder()
-                            .match_kind(MatchKind::Standard)
-                            .build(&contains)
-                    })
-                    .map(Some)
+                overlapping_automaton(&contains).map(Some)
             };
             match built {
                 Ok(ac) => fields.push(FieldScan {

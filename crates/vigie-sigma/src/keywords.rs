@@ -21,6 +21,20 @@ use crate::value::glob::fold_into;
 /// What ends each text in the joined buffer.
 pub const SEP: char = '\0';
 
+/// An automaton for overlapping searches of `literals`: a DFA (the fastest
+/// to scan), or the default kind when a DFA would be too large.
+pub fn overlapping_automaton(literals: &[&str]) -> Result<AhoCorasick, BuildError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(literals)
+        .or_else(|_| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(literals)
+        })
+}
+
 /// Keyword literals of one bucket, ready to scan a joined buffer.
 #[derive(Debug)]
 pub struct KeywordScan {
@@ -37,15 +51,7 @@ impl KeywordScan {
     /// Builds the scan of `lits` (literal, position, rules).
     pub fn build(lits: Vec<(&str, Pos, Vec<u32>)>) -> Result<KeywordScan, BuildError> {
         let texts: Vec<&str> = lits.iter().map(|(lit, _, _)| *lit).collect();
-        let all = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&texts)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .build(&texts)
-            })?;
+        let all = overlapping_automaton(&texts)?;
         let first = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&texts)?;
