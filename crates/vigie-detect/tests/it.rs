@@ -87,29 +87,29 @@ fn settings(dir: &Path, state: bool) -> StageSettings {
     }
 }
 
-fn stage(
-    dir: &Path,
-    rules: &Path,
-    state: bool,
-) -> (
+type Stage = (
     DetectingSink<Recorder>,
     Recorder,
     Arc<Detector>,
     Arc<Metrics>,
-) {
+);
+
+/// The stage over the rules of `rules`, keeping its state under `dir` when
+/// `state` is set.
+fn stage(dir: &Path, rules: &Path, state: bool) -> Stage {
+    stage_with(
+        dir,
+        RuleSettings {
+            paths: vec![rules.to_path_buf()],
+            ..Default::default()
+        },
+        state,
+    )
+}
+
+fn stage_with(dir: &Path, rules: RuleSettings, state: bool) -> Stage {
     let metrics = Arc::new(Metrics::new());
-    let detector = Arc::new(
-        Detector::load(
-            RuleSettings {
-                paths: vec![rules.to_path_buf()],
-                optional_paths: Vec::new(),
-                pipeline_paths: Vec::new(),
-                options: Default::default(),
-            },
-            metrics.clone(),
-        )
-        .unwrap(),
-    );
+    let detector = Arc::new(Detector::load(rules, metrics.clone()).unwrap());
     let rec = Recorder::default();
     let sink = DetectingSink::new(
         rec.clone(),
@@ -228,26 +228,14 @@ fn a_reload_reads_the_pipeline_files_again_and_a_broken_one_keeps_the_rules() {
     std::fs::write(rules.join("r.yml"), MAPPED_RULE).unwrap();
     let pipeline = dir.path().join("map.yml");
     std::fs::write(&pipeline, PIPELINE_TO_NOWHERE).unwrap();
-    let metrics = Arc::new(Metrics::new());
-    let detector = Arc::new(
-        Detector::load(
-            RuleSettings {
-                paths: vec![rules.clone()],
-                optional_paths: Vec::new(),
-                pipeline_paths: vec![pipeline.clone()],
-                options: Default::default(),
-            },
-            metrics.clone(),
-        )
-        .unwrap(),
-    );
-    let rec = Recorder::default();
-    let mut sink = DetectingSink::new(
-        rec.clone(),
-        detector.clone(),
-        Box::new(LogAndStore { store: true }),
-        settings(dir.path(), false),
-        metrics,
+    let (mut sink, rec, detector, _) = stage_with(
+        dir.path(),
+        RuleSettings {
+            paths: vec![rules.clone()],
+            pipeline_paths: vec![pipeline.clone()],
+            ..Default::default()
+        },
+        false,
     );
     sink.write(&[event("ConsoleLogin", "1.1.1.1", 0)]).unwrap();
     assert_eq!(rec.alerts().len(), 0, "mapped to a field the event lacks");
