@@ -29,5 +29,6 @@ pub use query::{
     MAX_QUERY_LEN,
 };
 pub use tokens::{
-    for_each_token, for_each_value_token, phrase_tokens, text_contains_phrase, token_hash,
+    for_each_event_value, for_each_token, for_each_value_token, phrase_tokens,
+    text_contains_phrase, token_hash,
 };

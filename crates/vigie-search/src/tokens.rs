@@ -9,7 +9,8 @@
 //! *Event text* is tokenized JSON-aware: a text that starts (after
 //! whitespace) with `{` or `[` and is valid JSON contributes the tokens of its
 //! values only (strings unescaped, numbers, `true`/`false`), never of object
-//! keys; any other text is tokenized whole.
+//! keys, and a string value that is itself such a JSON text counts as its
+//! values in turn; any other text is tokenized whole.
 
 use crate::json::{looks_like_json, scan_values, RawValue};
 
@@ -78,15 +79,26 @@ fn for_each_token_dyn<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
     }
 }
 
+/// How deep JSON texts held in string values are searched (a field that
+/// holds a JSON document as text, holding another, and so on).
+const MAX_EMBEDDED_JSON: usize = 4;
+
 /// Calls `f` with the text of every *value* of an event text: each JSON
 /// scalar value when the text is a valid JSON document, else the whole text.
-pub(crate) fn for_each_event_value(text: &str, mut f: impl FnMut(&str)) {
-    if looks_like_json(text) {
+/// A string value that is itself a JSON document (CloudTrail's
+/// `requestParameters` kept as text, say) counts as that document's values,
+/// never its keys, like the text around it.
+pub fn for_each_event_value(text: &str, mut f: impl FnMut(&str)) {
+    for_each_value_at(text, &mut f, 0);
+}
+
+fn for_each_value_at(text: &str, f: &mut impl FnMut(&str), depth: usize) {
+    if depth <= MAX_EMBEDDED_JSON && looks_like_json(text) {
         // Values are only reported once the whole document is known valid.
         let mut values: Vec<RawValue<'_>> = Vec::new();
         if scan_values(text, &mut |value| values.push(value)).is_ok() {
             for value in values {
-                f(&value.text());
+                for_each_value_at(&value.text(), f, depth + 1);
             }
             return;
         }
@@ -168,6 +180,17 @@ mod tests {
         let mut out = Vec::new();
         for_each_value_token(text, |t| out.push(t.to_string()));
         out
+    }
+
+    #[test]
+    fn a_json_text_inside_a_string_value_gives_its_values_not_its_keys() {
+        let text =
+            r#"{"requestParameters":"{\"bucketName\":\"logs-2024\",\"n\":[1,\"x y\"]}","k":"v"}"#;
+        assert_eq!(value_tokens(text), ["logs-2024", "1", "x", "y", "v"]);
+        assert!(text_contains_phrase(text, &phrase_tokens("x y")));
+        assert!(!text_contains_phrase(text, &phrase_tokens("bucketName")));
+        // Not valid JSON inside: the string is plain text.
+        assert_eq!(value_tokens(r#"{"a":"{not json"}"#), ["not", "json"]);
     }
 
     #[test]

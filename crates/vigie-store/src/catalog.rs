@@ -239,6 +239,8 @@ async fn read_meta(storage: &Storage, path: &Path, size: u64) -> Result<Option<F
     for field in expected.fields() {
         match actual.field_with_name(field.name()) {
             Ok(f) if f.data_type() == field.data_type() => {}
+            // Version 1 files have no split-field columns: read as nulls.
+            Err(_) if version < 2 && schema::V2_COLUMNS.contains(&field.name().as_str()) => {}
             _ => {
                 return Err(format!(
                     "column {} missing or of another type",

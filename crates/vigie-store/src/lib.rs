@@ -18,6 +18,7 @@
 
 mod catalog;
 mod codec;
+pub mod derive;
 mod error;
 pub mod layout;
 mod maintenance;

@@ -20,7 +20,7 @@ use parquet::arrow::async_reader::ParquetObjectReader;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 
 use crate::catalog::FileMeta;
-use crate::schema::TIMESTAMP;
+use crate::schema::{self, TIMESTAMP};
 use crate::store::{Shared, Store};
 use crate::writer::{sort_by_time, write_file, WriteOptions};
 use crate::{layout, StoreError};
@@ -31,6 +31,13 @@ const DELETE_GRACE: Duration = Duration::from_secs(30);
 
 /// Most bytes of files one merge reads (it holds their rows in memory).
 const MERGE_MAX_BYTES: u64 = 256 << 20;
+/// Largest data page of a compacted file's text columns: 8 MiB pages hold
+/// about 5,000 CloudTrail records and compress 7% smaller than 1 MiB ones.
+const COMPACTED_TEXT_PAGE_BYTES: usize = 8 << 20;
+/// How long after its hour ends a partition is left to late events before
+/// its flushed files are rewritten compacted.
+pub const SETTLE: Duration = Duration::from_secs(600);
+const HOUR_NANOS: i64 = 3_600_000_000_000;
 
 /// The running maintenance thread.
 pub struct Maintenance {
@@ -110,7 +117,9 @@ impl Store {
             }
             if last_compaction.elapsed() >= Duration::from_secs(10) {
                 last_compaction = Instant::now();
-                if let Err(e) = self.compact().await {
+                // One merge per round, so flushes are never held up for
+                // long behind compaction.
+                if let Err(e) = self.compact_up_to(1).await {
                     self.shared.metrics.store.error("compaction");
                     tracing::error!(error = %e, "compaction failed; the small files stay as they are");
                 }
@@ -167,6 +176,7 @@ impl Store {
                 let opts = WriteOptions {
                     row_group_rows: self.shared.options.row_group_rows,
                     zstd_level: self.shared.options.zstd_level,
+                    ..WriteOptions::default()
                 };
                 written.push(
                     write_file(
@@ -195,9 +205,21 @@ impl Store {
         Ok(())
     }
 
-    /// Merges this node's small files, hour partition by hour partition.
+    /// Merges this node's small files, hour partition by hour partition:
+    /// a partition with at least `compaction_min_files` small files, or a
+    /// settled one (its hour ended [`SETTLE`] ago) that still holds a
+    /// flushed file, which is then rewritten alone: compacted files are
+    /// the compact ones (stronger zstd, fields stored split).
     pub async fn compact(&self) -> Result<usize, StoreError> {
+        self.compact_up_to(usize::MAX).await
+    }
+
+    /// [`Self::compact`], stopping after `max_merges` merges.
+    pub async fn compact_up_to(&self, max_merges: usize) -> Result<usize, StoreError> {
         let _guard = self.shared.compact_lock.lock().await;
+        let settled_before = vigie_event::Timestamp::now()
+            .as_nanos()
+            .saturating_sub(SETTLE.as_nanos() as i64);
         let o = &self.shared.options;
         let mut by_partition: BTreeMap<String, Vec<Arc<FileMeta>>> = BTreeMap::new();
         for f in self.snapshot().files {
@@ -213,7 +235,16 @@ impl Store {
         }
         let mut merged = 0;
         for (_, mut files) in by_partition {
-            if files.len() < o.compaction_min_files.max(2) {
+            if merged >= max_merges {
+                break;
+            }
+            let hour_end = files
+                .iter()
+                .map(|f| layout::hour_start(f.min_ts).saturating_add(HOUR_NANOS))
+                .max()
+                .unwrap_or(i64::MAX);
+            let settled = hour_end <= settled_before && files.iter().any(|f| f.replaces.is_empty());
+            if files.len() < o.compaction_min_files.max(2) && !settled {
                 continue;
             }
             files.sort_by_key(|f| f.min_seq);
@@ -226,7 +257,7 @@ impl Store {
                 let first = f.rows == rows;
                 first || (rows <= o.compaction_target_rows as u64 && bytes <= MERGE_MAX_BYTES)
             });
-            if files.len() < 2 {
+            if files.len() < 2 && !(settled && files.iter().any(|f| f.replaces.is_empty())) {
                 continue;
             }
             self.merge(&files).await?;
@@ -243,9 +274,13 @@ impl Store {
         }
         let sorted = sort_by_time(&batches, self.shared.options.row_group_rows)?;
         let names: Vec<String> = files.iter().map(|f| f.name().to_owned()).collect();
+        // Compacted files are the ones kept: larger pages and stronger zstd
+        // for size, and rows stored split (format version 2).
         let opts = WriteOptions {
             row_group_rows: self.shared.options.row_group_rows,
             zstd_level: self.shared.options.compaction_zstd_level,
+            text_page_bytes: COMPACTED_TEXT_PAGE_BYTES,
+            split_fields: true,
         };
         let meta = write_file(
             &self.shared.storage,
@@ -416,8 +451,12 @@ pub(crate) async fn read_all(
         .with_batch_size(65_536)
         .build()
         .map_err(|e| StoreError::storage(path, e))?;
-    stream
+    let batches: Vec<RecordBatch> = stream
         .try_collect()
         .await
-        .map_err(|e| StoreError::storage(path, e))
+        .map_err(|e| StoreError::storage(path, e))?;
+    batches
+        .iter()
+        .map(|b| schema::to_current(b).map_err(|e| StoreError::storage(path, e)))
+        .collect()
 }

@@ -70,7 +70,7 @@ impl StoreOptions {
             flush_interval: Duration::from_secs(30),
             row_group_rows: 16_384,
             zstd_level: 3,
-            compaction_zstd_level: 6,
+            compaction_zstd_level: 8,
             compaction_min_files: 4,
             compaction_target_rows: 2_000_000,
             retention_max_age: None,

@@ -1,10 +1,13 @@
-//! The table schema (format version 1) and the conversion of events into
+//! The table schema (format version 2) and the conversion of events into
 //! Arrow record batches.
 //!
 //! Core ECS fields are columns, so filters and aggregations on them read a
-//! few compressed, dictionary-encoded columns; every normalized field is also
-//! kept in `fields` (a JSON object with flat dotted keys) and the source
-//! record verbatim in `original`, so nothing an analyst might ask for is lost.
+//! few compressed, dictionary-encoded columns; the source record is kept
+//! verbatim in `original`, so nothing an analyst might ask for is lost.
+//! Every normalized field is in `fields` (a JSON object with flat dotted
+//! keys) for events in memory and in version 1 files; version 2 files keep
+//! only what normalizing `original` again does not give (`fields_extra`,
+//! `fields_text`, see [`crate::derive`]), and `fields` is null there.
 
 use std::sync::{Arc, LazyLock};
 
@@ -16,7 +19,7 @@ use serde_json::Value;
 use vigie_event::Event;
 
 /// The on-disk format version written in every file's metadata.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Parquet key-value metadata key holding [`FORMAT_VERSION`].
 pub const FORMAT_VERSION_KEY: &str = "vigie.format_version";
 
@@ -35,8 +38,18 @@ pub const MAX_EVENTS_PER_RECORD: usize = 1 << ID_SHIFT;
 pub fn seq_of_id(id: u64) -> u64 {
     id >> ID_SHIFT
 }
-/// `fields`: every normalized field, as a JSON object with dotted keys.
+/// `fields`: every normalized field, as a JSON object with dotted keys
+/// (null in rows stored split, see [`crate::derive`]).
 pub const FIELDS: &str = "fields";
+/// `fields_extra` (version 2): the fields derivation does not give.
+pub const FIELDS_EXTRA: &str = "fields_extra";
+/// `fields_text` (version 2): texts of derived values `original` lacks.
+pub const FIELDS_TEXT: &str = "fields_text";
+/// Columns a version 1 file does not have (read as nulls).
+pub const V2_COLUMNS: &[&str] = &[FIELDS_EXTRA, FIELDS_TEXT];
+/// Storage columns that SQL's `events` table does not show: it shows
+/// `fields` rebuilt instead.
+pub const HIDDEN_COLUMNS: &[&str] = &[FIELDS_EXTRA, FIELDS_TEXT];
 /// `original`: the source record, verbatim.
 pub const ORIGINAL: &str = "original";
 
@@ -67,7 +80,7 @@ pub const TEXT_COLUMNS: &[&str] = &[
 /// ECS fields stored as integer columns.
 pub const INT_COLUMNS: &[&str] = &["source.port", "destination.port", "event.severity"];
 
-/// The table schema of format version 1.
+/// The table schema of format version 2.
 pub fn schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         let mut fields = vec![
@@ -84,11 +97,36 @@ pub fn schema() -> SchemaRef {
         for name in INT_COLUMNS {
             fields.push(Field::new(*name, DataType::Int64, true));
         }
-        fields.push(Field::new(FIELDS, DataType::Utf8, false));
+        fields.push(Field::new(FIELDS, DataType::Utf8, true));
         fields.push(Field::new(ORIGINAL, DataType::Utf8, true));
+        for name in V2_COLUMNS {
+            fields.push(Field::new(*name, DataType::Utf8, true));
+        }
         Arc::new(Schema::new(fields))
     });
     SCHEMA.clone()
+}
+
+/// Row `i` of a text column, or `None` when null.
+pub fn text_at(column: &arrow::array::StringArray, i: usize) -> Option<&str> {
+    arrow::array::Array::is_valid(column, i).then(|| column.value(i))
+}
+
+/// A batch read from a file of any version, in the current schema: the
+/// columns a version 1 file lacks are nulls.
+pub fn to_current(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let current = schema();
+    let columns = current
+        .fields()
+        .iter()
+        .map(|f| {
+            batch
+                .column_by_name(f.name())
+                .cloned()
+                .unwrap_or_else(|| arrow::array::new_null_array(f.data_type(), batch.num_rows()))
+        })
+        .collect();
+    RecordBatch::try_new(current, columns)
 }
 
 /// Whether `name` is a column of its own (else it lives only in `fields`).
@@ -180,6 +218,9 @@ pub fn to_batch(events: &[Event], seq: u64) -> RecordBatch {
     columns.extend(ints.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
     columns.push(Arc::new(fields.finish()));
     columns.push(Arc::new(originals.finish()));
+    for _ in V2_COLUMNS {
+        columns.push(arrow::array::new_null_array(&DataType::Utf8, n));
+    }
     // The columns are built to the schema above, so this cannot fail; an
     // empty batch keeps the code path total all the same.
     RecordBatch::try_new(schema(), columns).unwrap_or_else(|_| RecordBatch::new_empty(schema()))

@@ -8,21 +8,25 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, RecordBatch, StringBuilder};
 use arrow::compute::{
     concat, interleave_record_batch, lexsort_to_indices, SortColumn, SortOptions,
 };
 use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use vigie_search::{TokenFilterBuilder, TokenIndex};
 
 use crate::catalog::FileMeta;
-use crate::schema::{self, FIELDS, FORMAT_VERSION, FORMAT_VERSION_KEY, ORIGINAL, SEQ, TIMESTAMP};
+use crate::derive::{self, Derivation};
+use crate::schema::{
+    self, FIELDS, FIELDS_EXTRA, FIELDS_TEXT, FORMAT_VERSION, FORMAT_VERSION_KEY, ORIGINAL, SEQ,
+    TIMESTAMP,
+};
 use crate::storage::Storage;
 use crate::{layout, StoreError};
 
@@ -40,6 +44,13 @@ pub const MAX_TS_KEY: &str = "vigie.max_ts";
 pub struct WriteOptions {
     pub row_group_rows: usize,
     pub zstd_level: i32,
+    /// Largest data page of the text columns (`original`, `fields`): larger
+    /// pages compress better, smaller ones let a reader skip more.
+    pub text_page_bytes: usize,
+    /// When set, rows with full `fields` are stored split (format version
+    /// 2, see [`crate::derive`]); flushes leave it unset to keep the ingest
+    /// path cheap, compaction sets it.
+    pub split_fields: bool,
 }
 
 impl Default for WriteOptions {
@@ -47,6 +58,8 @@ impl Default for WriteOptions {
         Self {
             row_group_rows: 16_384,
             zstd_level: 3,
+            text_page_bytes: 1 << 20,
+            split_fields: false,
         }
     }
 }
@@ -126,17 +139,91 @@ fn properties(opts: &WriteOptions, kv: Vec<KeyValue>) -> Result<WriterProperties
         .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_key_value_metadata(Some(kv));
-    for col in [FIELDS, ORIGINAL, SEQ] {
+    for col in [FIELDS, ORIGINAL, FIELDS_EXTRA, SEQ] {
         b = b.set_column_dictionary_enabled(ColumnPath::from(col), false);
     }
+    for col in [FIELDS, ORIGINAL, FIELDS_EXTRA, FIELDS_TEXT] {
+        b = b.set_column_data_page_size_limit(ColumnPath::from(col), opts.text_page_bytes);
+    }
+    // Sorted times and ids: deltas take a byte or two per row.
+    for col in [TIMESTAMP, SEQ] {
+        b = b
+            .set_column_dictionary_enabled(ColumnPath::from(col), false)
+            .set_column_encoding(ColumnPath::from(col), Encoding::DELTA_BINARY_PACKED);
+    }
     Ok(b.build())
+}
+
+/// Stores the rows of `batch` that carry full `fields` split (format
+/// version 2) where derivation allows; other rows are left as they are.
+pub fn split_batch(
+    batch: &RecordBatch,
+    derivation: &Derivation,
+) -> Result<RecordBatch, StoreError> {
+    let s = batch.schema();
+    let index = |name: &str| {
+        s.index_of(name)
+            .map_err(|_| StoreError::storage("split", format!("batch without {name}")))
+    };
+    let (fi, oi, ei, ti, di) = (
+        index(FIELDS)?,
+        index(ORIGINAL)?,
+        index(FIELDS_EXTRA)?,
+        index(FIELDS_TEXT)?,
+        index("event.dataset")?,
+    );
+    let n = batch.num_rows();
+    let fields = batch.column(fi).as_string::<i32>();
+    let original = batch.column(oi).as_string::<i32>();
+    let extra = batch.column(ei).as_string::<i32>();
+    let text = batch.column(ti).as_string::<i32>();
+    let dataset = batch.column(di).as_string::<i32>();
+    let mut new_fields = StringBuilder::with_capacity(n, 0);
+    let mut new_extra = StringBuilder::with_capacity(n, 0);
+    let mut new_text = StringBuilder::with_capacity(n, 0);
+    let opt = schema::text_at;
+    for i in 0..n {
+        let split = opt(fields, i).and_then(|f| {
+            let map = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(f).ok()?;
+            let dataset = opt(dataset, i).unwrap_or_default();
+            derive::split(derivation, dataset, opt(original, i)?, &map)
+        });
+        match split {
+            Some(sp) => {
+                new_fields.append_null();
+                if sp.extra.is_empty() {
+                    new_extra.append_null();
+                } else {
+                    new_extra.append_value(serde_json::Value::Object(sp.extra).to_string());
+                }
+                if sp.texts.is_empty() {
+                    new_text.append_null();
+                } else {
+                    new_text.append_value(serde_json::Value::from(sp.texts).to_string());
+                }
+            }
+            None => {
+                new_fields.append_option(opt(fields, i));
+                new_extra.append_option(opt(extra, i));
+                new_text.append_option(opt(text, i));
+            }
+        }
+    }
+    let mut columns = batch.columns().to_vec();
+    columns[fi] = Arc::new(new_fields.finish());
+    columns[ei] = Arc::new(new_extra.finish());
+    columns[ti] = Arc::new(new_text.finish());
+    RecordBatch::try_new(s.clone(), columns).map_err(|e| StoreError::storage("split", e))
 }
 
 /// Builds the token filter of rows `[start, start+len)`.
 fn token_filter(batch: &RecordBatch, start: usize, len: usize) -> vigie_search::TokenFilter {
     let mut builder = TokenFilterBuilder::new();
     let s = batch.schema();
-    for name in [FIELDS, ORIGINAL] {
+    // A split row's `fields_extra` and `fields_text` hold every token its
+    // full fields have that `original` lacks (see `crate::derive`), so the
+    // filter covers the same tokens whichever way the row is stored.
+    for name in [FIELDS, ORIGINAL, FIELDS_EXTRA, FIELDS_TEXT] {
         if let Ok(i) = s.index_of(name) {
             let col = batch.column(i).as_string::<i32>();
             for row in start..start + len {
@@ -163,6 +250,16 @@ pub async fn write_file(
     if rows == 0 {
         return Err(StoreError::storage("write", "no rows"));
     }
+    let split: Vec<RecordBatch>;
+    let batches = if opts.split_fields {
+        split = batches
+            .iter()
+            .map(|b| split_batch(b, derive::builtin()))
+            .collect::<Result<_, _>>()?;
+        &split[..]
+    } else {
+        batches
+    };
     let (mut min_ts, mut max_ts) = (i64::MAX, i64::MIN);
     let (mut min_id, mut max_id) = (u64::MAX, 0u64);
     for batch in batches.iter().filter(|b| b.num_rows() > 0) {

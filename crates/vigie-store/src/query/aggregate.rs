@@ -13,9 +13,9 @@ use datafusion::prelude::{ident, lit};
 use serde_json::Value;
 
 use super::search::{parse_query, to_expr, ts_lit};
-use super::udf::field_udf;
+use super::udf::field_call;
 use super::{EventsTable, QueryError};
-use crate::schema::{self, FIELDS, TIMESTAMP};
+use crate::schema::{self, TIMESTAMP};
 use crate::Store;
 
 /// An aggregation.
@@ -72,7 +72,7 @@ fn field_expr(name: &str) -> Expr {
     if schema::column_type(name).is_some() {
         ident(name)
     } else {
-        field_udf().call(vec![ident(FIELDS), lit(name.to_owned())])
+        field_call(name)
     }
 }
 

@@ -6,19 +6,22 @@ use std::time::{Duration, Instant};
 
 use datafusion::common::DataFusionError;
 use datafusion::dataframe::DataFrame;
+use datafusion::datasource::{provider_as_source, ViewTable};
 use datafusion::execution::cache::cache_manager::{CacheManagerConfig, FileMetadataCache};
 use datafusion::execution::cache::default_cache::DefaultCache;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
+use datafusion::prelude::{ident, SQLOptions, SessionConfig, SessionContext};
 use futures_util::StreamExt;
 use object_store::ObjectStore;
 
 use super::output::QueryOutput;
 use super::{udf, EventsTable, QueryError};
 use crate::options::StoreOptions;
+use crate::schema;
 use crate::storage::{object_store_url, Storage};
 use crate::Store;
 
@@ -74,8 +77,16 @@ impl QueryEngine {
         }
     }
 
-    /// A fresh session with `events` registered and vigie's functions.
+    /// A fresh session with `events` (the storage columns) registered and
+    /// vigie's functions.
     pub(crate) fn context(&self, table: EventsTable) -> Result<SessionContext, QueryError> {
+        let ctx = self.context_without_events()?;
+        ctx.register_table("events", Arc::new(table))
+            .map_err(|e| QueryError::Internal(e.to_string()))?;
+        Ok(ctx)
+    }
+
+    fn context_without_events(&self) -> Result<SessionContext, QueryError> {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.memory_bytes)))
             .with_disk_manager_builder(
@@ -100,8 +111,33 @@ impl QueryEngine {
         datafusion_functions_json::register_all(&mut ctx)
             .map_err(|e| QueryError::Internal(e.to_string()))?;
         udf::register(&ctx);
-        ctx.register_table("events", Arc::new(table))
-            .map_err(|e| QueryError::Internal(e.to_string()))?;
+        Ok(ctx)
+    }
+
+    /// A session for SQL: `events` shows every row's `fields` whole (rows
+    /// stored split are rebuilt, only when `fields` is read) and hides the
+    /// split storage columns.
+    pub(crate) fn sql_context(&self, table: EventsTable) -> Result<SessionContext, QueryError> {
+        let ctx = self.context_without_events()?;
+        let internal = |e: DataFusionError| QueryError::Internal(e.to_string());
+        let columns: Vec<Expr> = schema::schema()
+            .fields()
+            .iter()
+            .filter(|f| !schema::HIDDEN_COLUMNS.contains(&f.name().as_str()))
+            .map(|f| {
+                if f.name() == schema::FIELDS {
+                    udf::fields_call().alias(schema::FIELDS)
+                } else {
+                    ident(f.name())
+                }
+            })
+            .collect();
+        let plan = LogicalPlanBuilder::scan("events", provider_as_source(Arc::new(table)), None)
+            .and_then(|b| b.project(columns))
+            .and_then(|b| b.build())
+            .map_err(internal)?;
+        ctx.register_table("events", Arc::new(ViewTable::new(plan, None)))
+            .map_err(internal)?;
         Ok(ctx)
     }
 
@@ -180,7 +216,7 @@ impl Store {
         let _ = self.refresh_if_stale().await;
         let engine = &self.shared.engine;
         let table = EventsTable::new(self.snapshot());
-        let ctx = engine.context(table)?;
+        let ctx = engine.sql_context(table)?;
         let options = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)

@@ -19,7 +19,7 @@ use vigie_event::Timestamp;
 use vigie_search::{parse, Matcher, Query, Term};
 
 use super::output::QueryOutput;
-use super::udf::search_udf;
+use super::udf::{fields_call, search_call};
 use super::{EventsTable, QueryError};
 use crate::schema::{self, ColumnKind, FIELDS, ORIGINAL, SEQ, TIMESTAMP};
 use crate::Store;
@@ -98,8 +98,7 @@ pub fn parse_time(s: &str, now: i64) -> Option<i64> {
 }
 
 fn udf_term(term: &Term) -> Expr {
-    let text = Query::Term(term.clone()).to_string();
-    search_udf().call(vec![ident(FIELDS), ident(ORIGINAL), lit(text)])
+    search_call(Query::Term(term.clone()).to_string())
 }
 
 fn escape_like(s: &str) -> String {
@@ -330,7 +329,7 @@ impl Store {
                 df.select(vec![
                     ident(TIMESTAMP),
                     ident(SEQ),
-                    ident(FIELDS),
+                    fields_call().alias(FIELDS),
                     ident(ORIGINAL),
                 ])
             })

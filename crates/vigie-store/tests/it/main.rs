@@ -4,5 +4,6 @@
 mod durability;
 mod layout;
 mod search;
+mod split;
 mod sql;
 mod support;
