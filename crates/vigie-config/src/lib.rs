@@ -84,6 +84,7 @@ pub use inputs::{
     FileInput, InputsConfig, S3Input, StartAt, SyslogInput, SyslogProtocol, TlsConfig,
 };
 pub use interpolate::EnvLookup;
+pub use load::{read_document, Document};
 pub use model::{
     AuthConfig, Config, DatasetConfig, IngestConfig, LogConfig, LogFormat, LogLevel, Scope,
     ServerConfig, TokenConfig,

@@ -103,7 +103,7 @@ impl Origin {
 
     /// An error about `path` (a file path, see [`Origin::file_path`]),
     /// placed with [`Origin::position`].
-    pub(crate) fn error(&self, path: &str, message: impl Into<String>) -> ConfigError {
+    pub fn error(&self, path: &str, message: impl Into<String>) -> ConfigError {
         let (source, line, col) = self.position(path).unwrap_or_else(|| {
             let name = if self.source.is_empty() {
                 "defaults".to_string()
