@@ -1,0 +1,13 @@
+//! The pure-logic core of vigie's Alertmanager-compatible alert manager:
+//! the semantics of Prometheus Alertmanager 0.25, without any I/O.
+//!
+//! * [`labels`]: label sets and their Prometheus fingerprints.
+//! * [`matcher`]: label matchers, their parser and printed form.
+//!
+//! Nothing here panics on bad input: every problem is a typed error.
+
+pub mod labels;
+pub mod matcher;
+
+pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};
+pub use matcher::{parse_matcher, parse_matchers, MatchOp, Matcher, MatcherError, Matchers};
