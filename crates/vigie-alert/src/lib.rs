@@ -6,8 +6,10 @@
 //!
 //! Nothing here panics on bad input: every problem is a typed error.
 
+pub mod duration;
 pub mod labels;
 pub mod matcher;
+pub mod time_interval;
 
 pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};
 pub use matcher::{parse_matcher, parse_matchers, MatchOp, Matcher, MatcherError, Matchers};
