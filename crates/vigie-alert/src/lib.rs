@@ -6,6 +6,7 @@
 //!
 //! Nothing here panics on bad input: every problem is a typed error.
 
+pub mod config;
 pub mod duration;
 pub mod labels;
 pub mod matcher;

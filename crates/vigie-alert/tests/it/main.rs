@@ -1,1 +1,4 @@
-mod smoke;
+//! Integration tests of vigie-alert: whole configuration files from
+//! `tests/data`, read and used through the public API.
+
+mod config_files;
