@@ -10,6 +10,7 @@ pub mod config;
 pub mod duration;
 pub mod labels;
 pub mod matcher;
+pub mod route;
 pub mod time_interval;
 
 pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};

@@ -177,7 +177,8 @@ impl RouteConfig {
     }
 }
 
-/// Legacy `match`/`match_re` maps and `matchers` lines as one sorted list.
+/// Legacy `match`/`match_re` maps and `matchers` lines as one sorted list,
+/// as Alertmanager converts them (`match_re` values anchored).
 pub fn combined_matchers(
     equal: &BTreeMap<String, String>,
     regex: &BTreeMap<String, RegexText>,
@@ -188,7 +189,10 @@ pub fn combined_matchers(
         all.push(Matcher::new(MatchOp::Equal, name, value)?);
     }
     for (name, value) in regex {
-        all.push(Matcher::new(MatchOp::Regex, name, value.as_str())?);
+        // Alertmanager builds these from the compiled regex, whose text is
+        // the anchored form: keys show `owner=~"^(?:team-(B|C))$"`.
+        let anchored = format!("^(?:{})$", value.as_str());
+        all.push(Matcher::new(MatchOp::Regex, name, anchored)?);
     }
     all.extend(lines.iter().flat_map(|line| line.0.iter().cloned()));
     let mut matchers = Matchers(all);

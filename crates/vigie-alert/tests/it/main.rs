@@ -2,3 +2,4 @@
 //! `tests/data`, read and used through the public API.
 
 mod config_files;
+mod routing;
