@@ -11,7 +11,9 @@ pub mod duration;
 pub mod labels;
 pub mod matcher;
 pub mod route;
+pub mod silence;
 pub mod time_interval;
+mod timestamp_serde;
 
 pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};
 pub use matcher::{parse_matcher, parse_matchers, MatchOp, Matcher, MatcherError, Matchers};
