@@ -209,14 +209,14 @@ fn queries_filter_by_id_labels_and_state() {
             states: Some(vec![SilenceState::Pending]),
             ..SilenceQuery::default()
         }),
-        [b.clone()]
+        std::slice::from_ref(&b)
     );
     assert_eq!(
         ids(SilenceQuery {
             matching: Some(labels(&[("job", "web")])),
             ..SilenceQuery::default()
         }),
-        [a.clone()]
+        std::slice::from_ref(&a)
     );
     assert_eq!(
         ids(SilenceQuery {

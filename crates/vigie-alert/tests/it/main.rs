@@ -2,4 +2,5 @@
 //! `tests/data`, read and used through the public API.
 
 mod config_files;
+mod robustness;
 mod routing;
