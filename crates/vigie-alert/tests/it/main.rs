@@ -2,5 +2,6 @@
 //! `tests/data`, read and used through the public API.
 
 mod config_files;
+mod oncall;
 mod robustness;
 mod routing;
