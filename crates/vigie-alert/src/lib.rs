@@ -13,6 +13,26 @@
 //!
 //! Nothing here panics on bad input: every problem is a typed error.
 
+/// Implements `Serialize` through `Display` and `Deserialize` through
+/// `Self::parse(&str) -> Result<Self, String>` for a type written as text
+/// (defined before the modules so that all of them can use it).
+macro_rules! text_serde {
+    ($ty:ty) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(d)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 pub mod config;
 pub mod duration;
 pub mod inhibit;

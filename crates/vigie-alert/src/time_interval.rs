@@ -316,24 +316,6 @@ fn parse_clock(text: &str) -> Result<u32, String> {
     }
 }
 
-/// Implements serde for a range type through its text form.
-macro_rules! text_serde {
-    ($ty:ty) => {
-        impl Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
 text_serde!(WeekdayRange);
 text_serde!(DayOfMonthRange);
 text_serde!(MonthRange);

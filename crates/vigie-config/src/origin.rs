@@ -123,7 +123,7 @@ pub(crate) fn parent(path: &str) -> Option<&str> {
 }
 
 /// Whether `a` is `b` or one encloses the other (`x.y` and `x.y[0].z`).
-pub(crate) fn related(a: &str, b: &str) -> bool {
+pub fn related(a: &str, b: &str) -> bool {
     let encloses = |outer: &str, inner: &str| {
         inner.len() > outer.len()
             && inner.starts_with(outer)

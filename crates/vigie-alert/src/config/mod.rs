@@ -61,8 +61,12 @@ impl Config {
         let document = read_document::<FileConfig>(text, "", None);
         let mut errors: Vec<ConfigError> = document.errors.iter().map(ConfigError::from).collect();
         let mut file = document.value;
-        let checked = validate::check(&mut file, &document.origin, &document.failed);
-        errors.extend(checked);
+        // When the document as a whole could not be read, checking the
+        // defaults that replaced it would only add noise.
+        if !document.failed.iter().any(String::is_empty) {
+            let checked = validate::check(&mut file, &document.origin, &document.failed);
+            errors.extend(checked);
+        }
         if !errors.is_empty() {
             errors.sort_by_key(|e| (e.line, e.column));
             errors.dedup();

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use vigie_config::Origin;
+use vigie_config::{related, Origin};
 
 use super::model::{FileConfig, GlobalConfig, InhibitRuleConfig, RouteConfig};
 use super::receivers::{default_pagerduty_details, Receiver};
@@ -18,17 +18,6 @@ struct Checker<'a> {
     origin: &'a Origin,
     failed: &'a [String],
     errors: Vec<ConfigError>,
-}
-
-/// Whether `a` is `b` or one encloses the other (`x.y` and `x.y[0].z`).
-fn related(a: &str, b: &str) -> bool {
-    let encloses = |outer: &str, inner: &str| {
-        outer.is_empty()
-            || (inner.len() > outer.len()
-                && inner.starts_with(outer)
-                && matches!(inner.as_bytes()[outer.len()], b'.' | b'['))
-    };
-    a == b || encloses(a, b) || encloses(b, a)
 }
 
 impl Checker<'_> {

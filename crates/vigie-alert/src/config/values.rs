@@ -4,28 +4,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use crate::matcher::{anchored_regex, parse_matchers, Matcher};
-
-/// Implements `Deserialize` through `Self::parse(String)` and `Serialize`
-/// through `Display`.
-macro_rules! string_serde {
-    ($ty:ty) => {
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                Self::parse(text).map_err(serde::de::Error::custom)
-            }
-        }
-
-        impl Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-    };
-}
 
 /// An `http` or `https` URL with a host (what Alertmanager accepts).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +12,7 @@ pub struct Url(String);
 
 impl Url {
     /// Checks the scheme and that a host follows it.
-    pub fn parse(text: impl Into<String>) -> Result<Self, String> {
-        let text = text.into();
+    pub fn parse(text: &str) -> Result<Self, String> {
         let Some((scheme, rest)) = text.split_once("://") else {
             return Err(format!("unsupported scheme \"\" for URL {text:?}"));
         };
@@ -47,7 +25,7 @@ impl Url {
         if host.is_empty() {
             return Err("missing host for URL".into());
         }
-        Ok(Self(text))
+        Ok(Self(text.to_string()))
     }
 
     /// The URL as written.
@@ -62,7 +40,7 @@ impl fmt::Display for Url {
     }
 }
 
-string_serde!(Url);
+text_serde!(Url);
 
 /// A secret setting (password, API key, secret URL): prints as `<secret>`,
 /// as Alertmanager shows configurations.
@@ -75,8 +53,8 @@ impl Secret {
         Self(value.into())
     }
 
-    fn parse(text: String) -> Result<Self, String> {
-        Ok(Self(text))
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(Self(text.to_string()))
     }
 
     /// The secret value itself.
@@ -102,7 +80,7 @@ impl fmt::Debug for Secret {
     }
 }
 
-string_serde!(Secret);
+text_serde!(Secret);
 
 /// A `host:port` address (`[v6]:port` too); the port must not be empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -113,7 +91,7 @@ pub struct HostPort {
 
 impl HostPort {
     /// Splits `host:port`; the empty text is the empty address.
-    pub fn parse(text: String) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, String> {
         if text.is_empty() {
             return Ok(Self::default());
         }
@@ -161,7 +139,7 @@ impl fmt::Display for HostPort {
     }
 }
 
-string_serde!(HostPort);
+text_serde!(HostPort);
 
 /// A regex of a `match_re` map: kept as written, checked to compile
 /// anchored.
@@ -169,9 +147,9 @@ string_serde!(HostPort);
 pub struct RegexText(String);
 
 impl RegexText {
-    fn parse(text: String) -> Result<Self, String> {
-        anchored_regex(&text).map_err(|e| e.to_string())?;
-        Ok(Self(text))
+    fn parse(text: &str) -> Result<Self, String> {
+        anchored_regex(text).map_err(|e| e.to_string())?;
+        Ok(Self(text.to_string()))
     }
 
     /// The regex as written (not anchored).
@@ -186,15 +164,15 @@ impl fmt::Display for RegexText {
     }
 }
 
-string_serde!(RegexText);
+text_serde!(RegexText);
 
 /// One string of a `matchers` list, which may hold several matchers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatcherLine(pub Vec<Matcher>);
 
 impl MatcherLine {
-    fn parse(text: String) -> Result<Self, String> {
-        parse_matchers(&text)
+    fn parse(text: &str) -> Result<Self, String> {
+        parse_matchers(text)
             .map(|m| Self(m.0))
             .map_err(|e| e.to_string())
     }
@@ -212,7 +190,7 @@ impl fmt::Display for MatcherLine {
     }
 }
 
-string_serde!(MatcherLine);
+text_serde!(MatcherLine);
 
 /// `http_config` blocks are kept as written for the notifiers (which are
 /// not part of this crate).
@@ -238,20 +216,20 @@ mod tests {
 
     #[test]
     fn host_ports_split_like_go() {
-        let hp = HostPort::parse("smtp.example.org:587".into()).unwrap();
+        let hp = HostPort::parse("smtp.example.org:587").unwrap();
         assert_eq!(
             (hp.host.as_str(), hp.port.as_str()),
             ("smtp.example.org", "587")
         );
-        let v6 = HostPort::parse("[::1]:25".into()).unwrap();
+        let v6 = HostPort::parse("[::1]:25").unwrap();
         assert_eq!(v6.host, "::1");
         assert_eq!(v6.to_string(), "[::1]:25");
-        assert!(HostPort::parse("localhost".into()).is_err());
-        assert!(HostPort::parse("localhost:".into())
+        assert!(HostPort::parse("localhost").is_err());
+        assert!(HostPort::parse("localhost:")
             .unwrap_err()
             .contains("port cannot be empty"));
-        assert!(HostPort::parse("::1:25".into()).is_err());
-        assert!(HostPort::parse(String::new()).unwrap().is_empty());
+        assert!(HostPort::parse("::1:25").is_err());
+        assert!(HostPort::parse("").unwrap().is_empty());
     }
 
     #[test]
@@ -265,11 +243,11 @@ mod tests {
 
     #[test]
     fn regexes_and_matcher_lines_are_checked() {
-        assert!(RegexText::parse("a|b".into()).is_ok());
-        assert!(RegexText::parse("(".into()).is_err());
-        let line = MatcherLine::parse("a=b, c=~\"d\"".into()).unwrap();
+        assert!(RegexText::parse("a|b").is_ok());
+        assert!(RegexText::parse("(").is_err());
+        let line = MatcherLine::parse("a=b, c=~\"d\"").unwrap();
         assert_eq!(line.0.len(), 2);
         assert_eq!(line.to_string(), "a=\"b\", c=~\"d\"");
-        assert!(MatcherLine::parse("1=2".into()).is_err());
+        assert!(MatcherLine::parse("1=2").is_err());
     }
 }
