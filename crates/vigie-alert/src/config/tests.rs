@@ -366,3 +366,15 @@ fn resolved_config_serialises_to_json_with_secrets_hidden() {
     );
     assert!(json.get("original").is_none());
 }
+
+#[test]
+fn regression_an_unreadable_document_reports_only_why() {
+    let e = errors("- just\n- a list\n");
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(
+        e[0].starts_with("line 1, column 1: expected a mapping"),
+        "{e:#?}"
+    );
+    let empty = errors("");
+    assert_eq!(empty, ["no routes provided"]);
+}
