@@ -1,6 +1,7 @@
 //! The pure-logic core of vigie's Alertmanager-compatible alert manager:
 //! the semantics of Prometheus Alertmanager 0.25, without any I/O.
 //!
+//! * [`alert`]: alerts, the API's defaults when posting, the alert store.
 //! * [`labels`]: label sets and their Prometheus fingerprints.
 //! * [`matcher`]: label matchers, their parser and printed form.
 //! * [`duration`]: durations in Prometheus notation.
@@ -33,9 +34,11 @@ macro_rules! text_serde {
     };
 }
 
+pub mod alert;
 pub mod config;
 pub mod duration;
 pub mod inhibit;
+mod instant;
 pub mod labels;
 pub mod matcher;
 pub mod route;
@@ -43,6 +46,7 @@ pub mod silence;
 pub mod time_interval;
 mod timestamp_serde;
 
+pub use alert::{Alert, AlertError, Alerts, FiringStatus, PostedAlert};
 pub use config::{Config, ConfigError, ConfigErrors};
 pub use inhibit::{InhibitRule, Inhibitor};
 pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use vigie_event::Timestamp;
 
 use crate::duration::PromDuration;
+use crate::instant::plus;
 use crate::labels::{is_valid_label_name, LabelSet};
 use crate::matcher::{MatchOp, Matcher, Matchers};
 
@@ -217,7 +218,7 @@ impl Silences {
 
     fn store(&mut self, silence: Silence) -> String {
         let id = silence.id.clone();
-        let expires_at = add(silence.ends_at, self.retention.get());
+        let expires_at = plus(silence.ends_at, self.retention.get());
         self.silences.insert(
             id.clone(),
             Stored {
@@ -291,11 +292,6 @@ impl Silences {
     pub fn is_empty(&self) -> bool {
         self.silences.is_empty()
     }
-}
-
-fn add(t: Timestamp, d: Duration) -> Timestamp {
-    let nanos = i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-    Timestamp::from_nanos(t.as_nanos().saturating_add(nanos))
 }
 
 /// A random (version 4) UUID in its usual text form.
