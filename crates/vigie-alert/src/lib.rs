@@ -3,6 +3,7 @@
 //!
 //! * [`alert`]: alerts, the API's defaults when posting, the alert store.
 //! * [`labels`]: label sets and their Prometheus fingerprints.
+//! * [`marker`]: each alert's status (unprocessed, active, suppressed).
 //! * [`matcher`]: label matchers, their parser and printed form.
 //! * [`duration`]: durations in Prometheus notation.
 //! * [`config`]: the configuration file, every error reported with its
@@ -40,6 +41,7 @@ pub mod duration;
 pub mod inhibit;
 mod instant;
 pub mod labels;
+pub mod marker;
 pub mod matcher;
 pub mod route;
 pub mod silence;
@@ -50,6 +52,7 @@ pub use alert::{Alert, AlertError, Alerts, FiringStatus, PostedAlert};
 pub use config::{Config, ConfigError, ConfigErrors};
 pub use inhibit::{InhibitRule, Inhibitor};
 pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};
+pub use marker::{AlertState, AlertStatus, Marker};
 pub use matcher::{parse_matcher, parse_matchers, MatchOp, Matcher, MatcherError, Matchers};
 pub use route::{Route, RouteOptions};
 pub use silence::{Silence, SilenceError, SilenceQuery, SilenceState, Silences};
