@@ -5,6 +5,7 @@
 //! * [`labels`]: label sets and their Prometheus fingerprints.
 //! * [`marker`]: each alert's status (unprocessed, active, suppressed).
 //! * [`matcher`]: label matchers, their parser and printed form.
+//! * [`dispatch`]: aggregation groups and their timers, with an injected clock.
 //! * [`duration`]: durations in Prometheus notation.
 //! * [`config`]: the configuration file, every error reported with its
 //!   line and column.
@@ -37,6 +38,7 @@ macro_rules! text_serde {
 
 pub mod alert;
 pub mod config;
+pub mod dispatch;
 pub mod duration;
 pub mod inhibit;
 mod instant;
@@ -50,6 +52,7 @@ mod timestamp_serde;
 
 pub use alert::{Alert, AlertError, Alerts, FiringStatus, PostedAlert};
 pub use config::{Config, ConfigError, ConfigErrors};
+pub use dispatch::{DispatchError, Dispatcher, Flush, GroupView};
 pub use inhibit::{InhibitRule, Inhibitor};
 pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};
 pub use marker::{AlertState, AlertStatus, Marker};
