@@ -9,6 +9,7 @@
 //! * [`duration`]: durations in Prometheus notation.
 //! * [`config`]: the configuration file, every error reported with its
 //!   line and column.
+//! * [`nflog`]: the notification log and whether to notify again.
 //! * [`route`]: the routing tree and which routes an alert takes.
 //! * [`silence`]: silences and their in-memory store.
 //! * [`inhibit`]: inhibition rules.
@@ -45,6 +46,7 @@ mod instant;
 pub mod labels;
 pub mod marker;
 pub mod matcher;
+pub mod nflog;
 pub mod route;
 pub mod silence;
 pub mod time_interval;
@@ -57,6 +59,7 @@ pub use inhibit::{InhibitRule, Inhibitor};
 pub use labels::{is_valid_label_name, Fingerprint, LabelError, LabelSet};
 pub use marker::{AlertState, AlertStatus, Marker};
 pub use matcher::{parse_matcher, parse_matchers, MatchOp, Matcher, MatcherError, Matchers};
+pub use nflog::{Decision, IntegrationKey, NotificationLog};
 pub use route::{Route, RouteOptions};
 pub use silence::{Silence, SilenceError, SilenceQuery, SilenceState, Silences};
 pub use time_interval::{NamedTimeInterval, TimeInterval};

@@ -3,5 +3,6 @@
 
 mod config_files;
 mod oncall;
+mod pipeline;
 mod robustness;
 mod routing;
