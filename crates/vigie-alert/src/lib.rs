@@ -2,6 +2,7 @@
 //! the semantics of Prometheus Alertmanager 0.25, without any I/O.
 //!
 //! * [`alert`]: alerts, the API's defaults when posting, the alert store.
+//! * [`api_v2`]: the API v2 JSON models, request checks and list filters.
 //! * [`labels`]: label sets and their Prometheus fingerprints.
 //! * [`marker`]: each alert's status (unprocessed, active, suppressed).
 //! * [`matcher`]: label matchers, their parser and printed form.
@@ -38,6 +39,7 @@ macro_rules! text_serde {
 }
 
 pub mod alert;
+pub mod api_v2;
 pub mod config;
 pub mod dispatch;
 pub mod duration;
