@@ -1,20 +1,22 @@
 //! The pure-logic core of vigie's Alertmanager-compatible alert manager:
 //! the semantics of Prometheus Alertmanager 0.25, without any I/O.
 //!
-//! * [`alert`]: alerts, the API's defaults when posting, the alert store.
-//! * [`api_v2`]: the API v2 JSON models, request checks and list filters.
 //! * [`labels`]: label sets and their Prometheus fingerprints.
-//! * [`marker`]: each alert's status (unprocessed, active, suppressed).
 //! * [`matcher`]: label matchers, their parser and printed form.
-//! * [`dispatch`]: aggregation groups and their timers, with an injected clock.
 //! * [`duration`]: durations in Prometheus notation.
 //! * [`config`]: the configuration file, every error reported with its
 //!   line and column.
-//! * [`nflog`]: the notification log and whether to notify again.
 //! * [`route`]: the routing tree and which routes an alert takes.
 //! * [`silence`]: silences and their in-memory store.
 //! * [`inhibit`]: inhibition rules.
 //! * [`time_interval`]: whether an instant lies in a time interval.
+//! * [`alert`]: alerts, the API's defaults when posting, the alert store.
+//! * [`marker`]: each alert's status (unprocessed, active, suppressed).
+//! * [`dispatch`]: aggregation groups and their timers, with an injected
+//!   clock.
+//! * [`nflog`]: the notification log and whether to notify again.
+//! * [`api_v2`]: the API v2 JSON models, request checks and list filters.
+//! * [`webhook`]: the webhook notification body (version 4).
 //!
 //! Nothing here panics on bad input: every problem is a typed error.
 
@@ -53,6 +55,7 @@ pub mod route;
 pub mod silence;
 pub mod time_interval;
 mod timestamp_serde;
+pub mod webhook;
 
 pub use alert::{Alert, AlertError, Alerts, FiringStatus, PostedAlert};
 pub use config::{Config, ConfigError, ConfigErrors};

@@ -3,7 +3,9 @@
 //! and the notification log deciding what each integration is sent.
 
 use vigie_alert::alert::{prepare_posted_alerts, Alert, Alerts, PostedAlert};
+use vigie_alert::api_v2::request::{accept_alerts, parse_postable_alerts};
 use vigie_alert::nflog::{integrations, plan, Decision, NotificationLog};
+use vigie_alert::webhook::webhook_message;
 use vigie_alert::{
     parse_matchers, Config, Dispatcher, Inhibitor, Marker, Silence, Silences, Timestamp,
 };
@@ -127,6 +129,32 @@ fn alerts_are_grouped_repeated_silenced_and_resolved_like_alertmanager() {
     let groups = h.dispatcher.groups();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].alerts.len(), 1);
+}
+
+#[test]
+fn a_posted_json_body_reaches_the_webhook_payload() {
+    let mut h = Harness::new();
+    let body =
+        br#"[{"labels":{"alertname":"Down","instance":"a"},"annotations":{"summary":"down"}}]"#;
+    let posted = parse_postable_alerts(body).expect("valid body");
+    let (valid, answer) = accept_alerts(posted, t(0), h.config.global.resolve_timeout.get());
+    assert_eq!(answer.status, 200);
+    for alert in valid {
+        let stored = h.alerts.put(alert, t(0));
+        h.dispatcher.ingest(stored, t(0));
+    }
+    let flush = h
+        .dispatcher
+        .due(t(30))
+        .pop()
+        .expect("a flush after group_wait");
+    let message = webhook_message(&flush, &flush.alerts, "http://am.example", 0);
+    let json = serde_json::to_value(&message).expect("serialisable");
+    assert_eq!(json["groupKey"], "{}:{alertname=\"Down\"}");
+    assert_eq!(json["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
+    assert_eq!(json["alerts"][0]["startsAt"], "2024-03-05T12:00:00Z");
+    assert_eq!(json["commonAnnotations"]["summary"], "down");
+    assert_eq!(json["version"], "4");
 }
 
 #[test]

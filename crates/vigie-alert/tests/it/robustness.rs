@@ -2,6 +2,7 @@
 //! matchers parse back to themselves.
 
 use proptest::prelude::*;
+use vigie_alert::api_v2::request::{parse_postable_alerts, parse_postable_silence};
 use vigie_alert::duration::PromDuration;
 use vigie_alert::{parse_matchers, Config, MatchOp, Matcher};
 
@@ -21,6 +22,16 @@ proptest! {
     #[test]
     fn config_parsing_never_panics(text in "[a-z_:\\-\\[\\]{}'\" \n0-9.*=~!,]{0,200}") {
         let _ = Config::parse(&text);
+    }
+
+    #[test]
+    fn api_bodies_never_panic_and_answer_400_or_422(text in "[\\[\\]{}\":,a-zA-Z0-9 TZ.\\-]{0,80}") {
+        for answer in [parse_postable_alerts(text.as_bytes()).err(), parse_postable_silence(text.as_bytes()).err()]
+            .into_iter()
+            .flatten()
+        {
+            prop_assert!(answer.status == 400 || answer.status == 422, "{answer:?}");
+        }
     }
 
     #[test]
