@@ -169,6 +169,37 @@ pub(crate) mod opt_api_time {
     }
 }
 
+/// Serde for the optional times of a posted alert: like [`opt_api_time`],
+/// and Go's zero time (`0001-01-01T00:00:00Z`, which `amtool alert add`
+/// sends for times not given) means not given, as Alertmanager reads it
+/// (`IsZero`).
+pub(crate) mod opt_alert_time {
+    use serde::{Deserialize, Deserializer};
+    use vigie_event::Timestamp;
+
+    /// Whether `text` is Go's zero time in UTC (any fraction of zeros).
+    pub fn is_go_zero_time(text: &str) -> bool {
+        let Some(rest) = text.strip_prefix("0001-01-01T00:00:00") else {
+            return false;
+        };
+        let rest = match rest.strip_prefix('.') {
+            Some(fraction) => fraction.trim_start_matches('0'),
+            None => rest,
+        };
+        matches!(rest, "Z" | "+00:00" | "-00:00")
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) if is_go_zero_time(&text) => Ok(None),
+            Some(text) => Timestamp::parse_rfc3339(&text)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// An aggregation group as `GET /api/v2/alerts/groups` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertGroup {

@@ -83,9 +83,9 @@ fn typed<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ApiAnswer> 
 struct DecodedAlert {
     #[serde(default)]
     annotations: Option<LabelSet>,
-    #[serde(default, with = "super::opt_api_time")]
+    #[serde(default, deserialize_with = "super::opt_alert_time::deserialize")]
     ends_at: Option<Timestamp>,
-    #[serde(default, with = "super::opt_api_time")]
+    #[serde(default, deserialize_with = "super::opt_alert_time::deserialize")]
     starts_at: Option<Timestamp>,
     #[serde(default, rename = "generatorURL")]
     generator_url: Option<String>,
