@@ -2,6 +2,7 @@
 //! 127.0.0.1:0 with a temporary data directory, a local webhook receiver,
 //! and the real `amtool`.
 
+mod amtool;
 mod api_answers;
 mod end_to_end;
 mod support;
