@@ -52,6 +52,13 @@
 //! Token values are [`Secret`]s: `Debug` and `Display` print `***`, error
 //! messages never quote them (nor any value that came from the
 //! environment), and [`Config::to_yaml_redacted`] shows `***`.
+//!
+//! # Other documents
+//!
+//! [`read_document`] reads any serde type the same way (strict keys, every
+//! error with its position, optional `${NAME}` interpolation) and returns
+//! a [`Document`] with the [`Origin`] of each key, for other YAML formats
+//! of the workspace (the Alertmanager configuration of `vigie-alert`).
 
 mod de;
 mod detection;
@@ -84,11 +91,12 @@ pub use inputs::{
     FileInput, InputsConfig, S3Input, StartAt, SyslogInput, SyslogProtocol, TlsConfig,
 };
 pub use interpolate::EnvLookup;
+pub use load::{read_document, Document};
 pub use model::{
     AuthConfig, Config, DatasetConfig, IngestConfig, LogConfig, LogFormat, LogLevel, Scope,
     ServerConfig, TokenConfig,
 };
-pub use origin::Origin;
+pub use origin::{related, Origin};
 pub use secret::Secret;
 pub use size::{ByteSize, ByteSizeError};
 pub use store::{

@@ -15,7 +15,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::de::{Ctx, De, DeError};
 use crate::error::ConfigError;
@@ -37,13 +37,45 @@ pub(crate) struct Parsed {
 }
 
 pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Parsed {
-    let empty = |errors: Vec<ConfigError>, failed: Vec<String>| Parsed {
+    let document = read_document::<Config>(text, source, Some(env));
+    Parsed {
         config: Config {
-            origin: Origin::new(source, HashMap::new(), HashMap::new()),
-            ..Config::default()
+            origin: document.origin,
+            ..document.value
         },
+        errors: document.errors,
+        failed: document.failed,
+    }
+}
+
+/// Any serde type read from YAML text the way [`Config`] is: every error
+/// collected with its position, `T::default()` where the text was wrong.
+#[derive(Debug)]
+pub struct Document<T> {
+    /// The value read; parts that failed take their default.
+    pub value: T,
+    /// Every problem found, each with its line and column.
+    pub errors: Vec<ConfigError>,
+    /// Key paths whose value failed (checks run afterwards can skip them).
+    pub failed: Vec<String>,
+    /// The position of every key path read.
+    pub origin: Origin,
+}
+
+/// Reads a `T` from YAML `text` (see [`Document`]). `source` names the text
+/// in errors. With `env`, `${NAME}` references in values are expanded (an
+/// unset name is an error); with `None` values are taken as written. The
+/// same caps on nesting and size as for [`Config`] apply.
+pub fn read_document<T: DeserializeOwned + Default>(
+    text: &str,
+    source: &str,
+    env: Option<EnvLookup<'_>>,
+) -> Document<T> {
+    let empty = |errors: Vec<ConfigError>, failed: Vec<String>| Document {
+        value: T::default(),
         errors,
         failed,
+        origin: Origin::new(source, HashMap::new(), HashMap::new()),
     };
     let mut root = match tree::parse(text) {
         Ok(Some(root)) => root,
@@ -74,7 +106,7 @@ pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Pa
         lists: HashMap::new(),
     });
     let mut passes = 0;
-    let config = loop {
+    let value = loop {
         passes += 1;
         if passes > MAX_PASSES {
             let message = format!("more than {MAX_PASSES} bad values: stopped checking here");
@@ -85,7 +117,7 @@ pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Pa
                 "",
                 message,
             ));
-            break Config::default();
+            break T::default();
         }
         ctx.borrow_mut().lists.clear();
         let de = De {
@@ -93,8 +125,8 @@ pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Pa
             path: String::new(),
             ctx: &ctx,
         };
-        match Config::deserialize(de) {
-            Ok(config) => break config,
+        match T::deserialize(de) {
+            Ok(value) => break value,
             Err(DeError::Located {
                 node,
                 mark,
@@ -107,33 +139,31 @@ pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Pa
                 failed.push(path);
                 let newly_skipped = ctx.borrow_mut().skipped.insert(node);
                 if node == root.id || !newly_skipped {
-                    break Config::default();
+                    break T::default();
                 }
             }
             Err(DeError::Plain(message)) => {
                 let (line, col) = (root.mark.line, root.mark.col);
                 errors.push(ConfigError::new(source, line, col, "", message));
                 failed.push(String::new());
-                break Config::default();
+                break T::default();
             }
         }
     };
     let ctx = ctx.into_inner();
     errors.extend(ctx.errors);
-    Parsed {
-        config: Config {
-            origin: Origin::new(source, ctx.positions, ctx.lists),
-            ..config
-        },
+    Document {
+        value,
         errors,
         failed,
+        origin: Origin::new(source, ctx.positions, ctx.lists),
     }
 }
 
 /// The checks that need the tree rather than the types.
 struct Prepare<'a, 'e> {
     source: &'a str,
-    env: EnvLookup<'e>,
+    env: Option<EnvLookup<'e>>,
     skipped: &'a mut HashSet<usize>,
     errors: &'a mut Vec<ConfigError>,
     failed: &'a mut Vec<String>,
@@ -149,12 +179,12 @@ impl Prepare<'_, '_> {
     fn node(&mut self, node: &mut Node, path: &str) {
         match &mut node.kind {
             Kind::Null => {}
-            Kind::Scalar(s) => match expand(&s.text, self.env) {
-                Ok(std::borrow::Cow::Borrowed(_)) => {}
-                Ok(std::borrow::Cow::Owned(value)) => {
+            Kind::Scalar(s) => match self.env.map(|env| expand(&s.text, env)) {
+                None | Some(Ok(std::borrow::Cow::Borrowed(_))) => {}
+                Some(Ok(std::borrow::Cow::Owned(value))) => {
                     s.raw = Some(std::mem::replace(&mut s.text, value));
                 }
-                Err(message) => {
+                Some(Err(message)) => {
                     self.report(node, path, message);
                     self.skipped.insert(node.id);
                     self.failed.push(path.to_string());
@@ -256,6 +286,26 @@ mod tests {
             "{}",
             errs[1]
         );
+    }
+
+    #[derive(Debug, Default, serde::Deserialize)]
+    struct Other {
+        #[serde(default)]
+        text: String,
+        #[serde(default)]
+        count: u32,
+    }
+
+    #[test]
+    fn read_document_without_env_keeps_dollar_references_as_written() {
+        let doc = read_document::<Other>("text: '${NOPE} {{ .x }}'\ncont: 1\n", "o.yaml", None);
+        assert_eq!(doc.value.text, "${NOPE} {{ .x }}");
+        assert_eq!(doc.value.count, 0);
+        assert_eq!(doc.errors.len(), 1, "{:?}", doc.errors);
+        assert!(doc.errors[0]
+            .to_string()
+            .starts_with("o.yaml:2:1: cont: unknown key"));
+        assert_eq!(doc.origin.position("text"), Some(("o.yaml".into(), 1, 7)));
     }
 
     #[test]

@@ -103,7 +103,7 @@ impl Origin {
 
     /// An error about `path` (a file path, see [`Origin::file_path`]),
     /// placed with [`Origin::position`].
-    pub(crate) fn error(&self, path: &str, message: impl Into<String>) -> ConfigError {
+    pub fn error(&self, path: &str, message: impl Into<String>) -> ConfigError {
         let (source, line, col) = self.position(path).unwrap_or_else(|| {
             let name = if self.source.is_empty() {
                 "defaults".to_string()
@@ -123,7 +123,7 @@ pub(crate) fn parent(path: &str) -> Option<&str> {
 }
 
 /// Whether `a` is `b` or one encloses the other (`x.y` and `x.y[0].z`).
-pub(crate) fn related(a: &str, b: &str) -> bool {
+pub fn related(a: &str, b: &str) -> bool {
     let encloses = |outer: &str, inner: &str| {
         inner.len() > outer.len()
             && inner.starts_with(outer)

@@ -1,0 +1,53 @@
+//! vigie's Alertmanager-compatible alert manager: the I/O runtime around
+//! the pure logic of [`vigie_alert`], with an HTTP API that speaks
+//! Alertmanager 0.25's API v2 so that `amtool` and Prometheus work against
+//! it unchanged.
+//!
+//! * [`service`]: [`AlertManager`], which owns the configuration, alerts,
+//!   silences, inhibition rules, marker, dispatcher and notification log,
+//!   runs the dispatcher's timers and the notification pipeline in the
+//!   background, collects garbage and reloads its configuration.
+//! * [`state`]: silences, notification log and alerts saved as JSON files
+//!   under a data directory (atomically), restored at start.
+//! * [`notify`]: the [`notify::Notifier`] trait, the retry loop and the
+//!   webhook notifier.
+//! * [`api`]: [`api::router`], the axum router with Alertmanager's paths.
+//!
+//! Wiring it into a server:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use vigie_alertmanager::{AlertManager, AlertManagerOptions, ConfigSource};
+//! let options = AlertManagerOptions::new(
+//!     ConfigSource::File("/etc/vigie/alertmanager.yml".into()),
+//!     "/var/lib/vigie/alertmanager",
+//! );
+//! let service = AlertManager::start(options).await?;
+//! let app = vigie_alertmanager::api::router(service.clone());
+//! // serve `app` (wrapped in the host's authentication), then:
+//! service.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Not done yet (Alertmanager has them):
+//!
+//! * TODO: Slack, email, PagerDuty, OpsGenie and Microsoft Teams notifiers
+//!   (their integrations currently fail with [`notify::NotifyError::Unsupported`],
+//!   so the other integrations of a receiver still work).
+//! * TODO: `http_config` of webhooks (basic auth, bearer token, TLS
+//!   settings, proxy); the webhook `url_file` setting.
+//! * TODO: notification templates (`templates:`) and the API's
+//!   `/api/v2/alerts/groups` `externalURL` links.
+//! * TODO: clustering (gossip of silences and the notification log);
+//!   `/api/v2/status` always reports `cluster.status = "disabled"`.
+//! * TODO: metrics (`alertmanager_notifications_total`...).
+
+pub mod api;
+pub mod notify;
+pub mod service;
+pub mod state;
+
+pub use service::{
+    AlertManager, AlertManagerOptions, ConfigSource, ExpireError, ReloadError, StartError,
+};
+pub use state::{StateDir, StateError};
