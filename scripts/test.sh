@@ -29,6 +29,8 @@ command -v python3 >/dev/null || missing+=(python3 python3-pip)
 command -v logger >/dev/null || missing+=(bsdutils)
 command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
+# amtool, for the Alertmanager API tests of vigie-alertmanager.
+command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
