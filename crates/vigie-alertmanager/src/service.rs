@@ -149,6 +149,35 @@ pub(crate) struct State {
     pub(crate) notifiers: BTreeMap<IntegrationKey, Arc<dyn Notifier>>,
 }
 
+/// The parts of [`State`] that alert listings read, next to the marker
+/// they update.
+struct Listing<'a> {
+    alerts: &'a Alerts,
+    dispatcher: &'a Dispatcher,
+}
+
+impl State {
+    /// Runs `f` with what computes alert statuses now: the silences, the
+    /// inhibitor and the labels of the alerts firing now.
+    fn with_status_sources<R>(
+        &mut self,
+        f: impl FnOnce(Listing<'_>, &mut Marker, &StatusSources<'_>, Timestamp) -> R,
+    ) -> R {
+        let now = Timestamp::now();
+        let firing = self.alerts.firing_labels(now);
+        let sources = StatusSources {
+            silences: &self.silences,
+            inhibitor: &self.inhibitor,
+            firing: &firing,
+        };
+        let listing = Listing {
+            alerts: &self.alerts,
+            dispatcher: &self.dispatcher,
+        };
+        f(listing, &mut self.marker, &sources, now)
+    }
+}
+
 /// A configuration with what is built from it.
 struct Compiled {
     config: Config,
@@ -367,36 +396,17 @@ impl AlertManager {
     /// `GET /api/v2/alerts`.
     pub async fn list_alerts(&self, query: &AlertsQuery) -> Vec<GettableAlert> {
         let mut guard = self.state.lock().await;
-        let state = &mut *guard;
-        let now = Timestamp::now();
-        let firing = state.alerts.firing_labels(now);
-        let sources = StatusSources {
-            silences: &state.silences,
-            inhibitor: &state.inhibitor,
-            firing: &firing,
-        };
-        filter::list_alerts(
-            &state.alerts,
-            &state.dispatcher,
-            &mut state.marker,
-            &sources,
-            query,
-            now,
-        )
+        guard.with_status_sources(|state, marker, sources, now| {
+            filter::list_alerts(state.alerts, state.dispatcher, marker, sources, query, now)
+        })
     }
 
     /// `GET /api/v2/alerts/groups`.
     pub async fn list_alert_groups(&self, query: &AlertsQuery) -> Vec<AlertGroup> {
         let mut guard = self.state.lock().await;
-        let state = &mut *guard;
-        let now = Timestamp::now();
-        let firing = state.alerts.firing_labels(now);
-        let sources = StatusSources {
-            silences: &state.silences,
-            inhibitor: &state.inhibitor,
-            firing: &firing,
-        };
-        filter::list_alert_groups(&state.dispatcher, &mut state.marker, &sources, query, now)
+        guard.with_status_sources(|state, marker, sources, now| {
+            filter::list_alert_groups(state.dispatcher, marker, sources, query, now)
+        })
     }
 
     /// `GET /api/v2/silences?filter=...`.

@@ -105,11 +105,7 @@ async fn silences_by_id_answer_404_unknown_422_malformed_and_expire_once() {
         .expect("get");
     assert_eq!(malformed.status(), 422);
 
-    let silence = json!({
-        "matchers": [{"name": "alertname", "value": "DiskFull", "isRegex": false}],
-        "startsAt": crate::support::rfc3339_in(-1), "endsAt": crate::support::rfc3339_in(600),
-        "createdBy": "ops", "comment": "c"
-    });
+    let silence = crate::support::silence_body("alertname", "DiskFull", 600, "c");
     let created: Value = am
         .post_json("/api/v2/silences", &silence)
         .await

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{alert_body, config, rfc3339_in, Hook, TestAm};
+use crate::support::{alert_body, config, rfc3339_in, silence_body, Hook, TestAm};
 
 const WAIT: Duration = Duration::from_secs(6);
 
@@ -73,11 +73,7 @@ async fn a_silence_suppresses_notification_and_shows_in_the_alert_status() {
     let dir = tempfile::tempdir().expect("temp dir");
     let hook = Hook::start().await;
     let am = TestAm::start(dir.path(), &config(&hook.url)).await;
-    let silence = json!({
-        "matchers": [{"name": "instance", "value": "a", "isRegex": false}],
-        "startsAt": rfc3339_in(-1), "endsAt": rfc3339_in(3600),
-        "createdBy": "ops", "comment": "maintenance"
-    });
+    let silence = silence_body("instance", "a", 3600, "maintenance");
     let response = am.post_json("/api/v2/silences", &silence).await;
     assert_eq!(response.status(), 200);
     let id = response.json::<serde_json::Value>().await.expect("JSON")["silenceID"]
@@ -137,11 +133,7 @@ async fn a_restart_keeps_silences_and_alerts_and_does_not_send_again() {
         )
         .await;
     hook.wait_for_calls(1, WAIT).await;
-    let silence = json!({
-        "matchers": [{"name": "instance", "value": "z", "isRegex": false}],
-        "startsAt": rfc3339_in(-1), "endsAt": rfc3339_in(3600),
-        "createdBy": "ops", "comment": "kept across restarts"
-    });
+    let silence = silence_body("instance", "z", 3600, "kept across restarts");
     assert_eq!(
         first.post_json("/api/v2/silences", &silence).await.status(),
         200
@@ -259,11 +251,7 @@ async fn a_change_is_saved_shortly_after_without_waiting_for_shutdown() {
     let dir = tempfile::tempdir().expect("temp dir");
     let hook = Hook::start().await;
     let am = TestAm::start(dir.path(), &config(&hook.url)).await;
-    let silence = json!({
-        "matchers": [{"name": "team", "value": "db", "isRegex": false}],
-        "startsAt": rfc3339_in(-1), "endsAt": rfc3339_in(3600),
-        "createdBy": "ops", "comment": "saved on change"
-    });
+    let silence = silence_body("team", "db", 3600, "saved on change");
     assert_eq!(
         am.post_json("/api/v2/silences", &silence).await.status(),
         200

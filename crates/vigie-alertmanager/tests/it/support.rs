@@ -212,6 +212,16 @@ pub fn alert_body(labels: &[(&str, &str)], ends_at: Option<&str>) -> Value {
     Value::Array(vec![alert])
 }
 
+/// A silence of one equality matcher, active from a second ago for
+/// `seconds`.
+pub fn silence_body(name: &str, value: &str, seconds: i64, comment: &str) -> Value {
+    serde_json::json!({
+        "matchers": [{"name": name, "value": value, "isRegex": false}],
+        "startsAt": rfc3339_in(-1), "endsAt": rfc3339_in(seconds),
+        "createdBy": "ops", "comment": comment
+    })
+}
+
 /// RFC 3339 text for now plus `seconds` (may be negative).
 pub fn rfc3339_in(seconds: i64) -> String {
     let now = vigie_alert::Timestamp::now().as_nanos();
