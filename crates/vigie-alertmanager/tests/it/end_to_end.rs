@@ -6,15 +6,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{alert_body, config, rfc3339_in, silence_body, Hook, TestAm};
+use crate::support::{alert_body, config, rfc3339_in, silence_body, started, Hook, TestAm};
 
 const WAIT: Duration = Duration::from_secs(6);
 
 #[tokio::test]
 async fn a_posted_alert_reaches_the_webhook_after_group_wait_as_a_v4_payload() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let hook = Hook::start().await;
-    let am = TestAm::start(dir.path(), &config(&hook.url)).await;
+    let (_dir, hook, am) = started().await;
     let response = am
         .post_json(
             "/api/v2/alerts",
@@ -47,9 +45,7 @@ async fn a_posted_alert_reaches_the_webhook_after_group_wait_as_a_v4_payload() {
 
 #[tokio::test]
 async fn an_alert_posted_again_is_not_sent_again() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let hook = Hook::start().await;
-    let am = TestAm::start(dir.path(), &config(&hook.url)).await;
+    let (_dir, hook, am) = started().await;
     let alert = alert_body(&[("alertname", "DiskFull"), ("instance", "a")], None);
     am.post_json("/api/v2/alerts", &alert).await;
     hook.wait_for_calls(1, WAIT).await;
@@ -70,9 +66,7 @@ async fn an_alert_posted_again_is_not_sent_again() {
 
 #[tokio::test]
 async fn a_silence_suppresses_notification_and_shows_in_the_alert_status() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let hook = Hook::start().await;
-    let am = TestAm::start(dir.path(), &config(&hook.url)).await;
+    let (_dir, hook, am) = started().await;
     let silence = silence_body("instance", "a", 3600, "maintenance");
     let response = am.post_json("/api/v2/silences", &silence).await;
     assert_eq!(response.status(), 200);
@@ -103,9 +97,7 @@ async fn a_silence_suppresses_notification_and_shows_in_the_alert_status() {
 
 #[tokio::test]
 async fn a_resolved_alert_is_sent_to_a_webhook_with_send_resolved() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let hook = Hook::start().await;
-    let am = TestAm::start(dir.path(), &config(&hook.url)).await;
+    let (_dir, hook, am) = started().await;
     let labels = [("alertname", "DiskFull"), ("instance", "a")];
     am.post_json("/api/v2/alerts", &alert_body(&labels, None))
         .await;
@@ -202,9 +194,7 @@ async fn regression_a_4xx_answer_is_not_retried_within_the_flush() {
 
 #[tokio::test]
 async fn a_reload_keeps_silences_and_alerts_and_does_not_send_again() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let hook = Hook::start().await;
-    let am = TestAm::start(dir.path(), &config(&hook.url)).await;
+    let (_dir, hook, am) = started().await;
     am.post_json(
         "/api/v2/alerts",
         &alert_body(&[("alertname", "DiskFull")], None),
@@ -248,9 +238,7 @@ async fn a_reload_keeps_silences_and_alerts_and_does_not_send_again() {
 
 #[tokio::test]
 async fn a_change_is_saved_shortly_after_without_waiting_for_shutdown() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let hook = Hook::start().await;
-    let am = TestAm::start(dir.path(), &config(&hook.url)).await;
+    let (dir, _hook, am) = started().await;
     let silence = silence_body("team", "db", 3600, "saved on change");
     assert_eq!(
         am.post_json("/api/v2/silences", &silence).await.status(),

@@ -212,6 +212,16 @@ pub fn alert_body(labels: &[(&str, &str)], ends_at: Option<&str>) -> Value {
     Value::Array(vec![alert])
 }
 
+/// A webhook receiver and a service in a fresh data directory, configured
+/// by [`config`] to notify that receiver (the directory lives as long as
+/// the returned guard).
+pub async fn started() -> (tempfile::TempDir, Hook, TestAm) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hook = Hook::start().await;
+    let am = TestAm::start(dir.path(), &config(&hook.url)).await;
+    (dir, hook, am)
+}
+
 /// A silence of one equality matcher, active from a second ago for
 /// `seconds`.
 pub fn silence_body(name: &str, value: &str, seconds: i64, comment: &str) -> Value {
