@@ -8,102 +8,163 @@
 # Alertmanager's flags. This script builds a GOPATH overlay whose
 # bin/prometheus-alertmanager is a launcher for the alert manager under test,
 # compiles both test packages (GOPATH mode, offline, against
-# /usr/share/gocode), runs every test except the cluster ones and prints a
-# summary. It exits non-zero if any selected test fails or does not report.
+# /usr/share/gocode; ~80 s the first time, ~2 s cached), runs every test
+# except the cluster ones (~45 s) and prints a summary. It exits non-zero if
+# any selected test fails or does not report.
 #
 # Environment:
 #   AM_TARGET=vigie|real   what the launcher starts (default vigie):
-#                          vigie: "$VIGIE_BIN alertmanager <flags>"
+#                          vigie: "$VIGIE_BIN alertmanager <flags>" (flags as
+#                          the harness passes them)
 #                          real:  Debian's /usr/bin/prometheus-alertmanager
 #   VIGIE_BIN=PATH         vigie binary (default target/debug/vigie)
 #   AM_ACCEPTANCE_DIR=DIR  overlay, build cache, logs (default target/am-acceptance)
 #   AM_TESTS="A B"         run only these tests (names; default: all selected)
 #   AM_PARALLEL=N          -test.parallel (default 4; the tests mostly sleep)
+#   AM_TRACE=1             put a logging HTTP proxy in front of each server:
+#                          every request and response -> trace.log (debug
+#                          only: it adds latency, timing tests may fail)
 #   AM_NO_INSTALL=1        do not apt-get install missing Debian packages
 #
-# Every launch is logged, with its flags, to $AM_ACCEPTANCE_DIR/launches.log;
-# each package's full `go test -v` output goes to $AM_ACCEPTANCE_DIR/<pkg>.log
-# (it includes the alert manager's stdout/stderr for each test).
+# Logs in $AM_ACCEPTANCE_DIR: launches.log (every launch, the harness' flags
+# and what was exec'd), <pkg>.log (full `go test -v` output, including each
+# server's stdout/stderr and the collector reports: expected vs received
+# notifications with their relative arrival times), trace.log (AM_TRACE=1).
 #
 # ---------------------------------------------------------------------------
 # What the tests need from the alert manager under test
+# (observed with AM_TRACE=1 against Alertmanager 0.25 and read in the tests)
 # ---------------------------------------------------------------------------
-# Process and flags (one process per test, several tests at once, each on its
-# own free 127.0.0.1 port and own temp storage dir):
-#   --config.file FILE           Alertmanager YAML (route, receivers with
-#                                webhook_configs + send_resolved, inhibit_rules
-#                                with source_match/target_match/equal)
-#   --log.level debug
-#   --web.listen-address 127.0.0.1:PORT   (host:port, "localhost" resolved)
+# Process. One server per test, 4 tests at a time, each on its own
+# 127.0.0.1 port with a fresh empty storage dir. Flags, always in this order:
+#   --config.file DIR/config.yml  --log.level debug
+#   --web.listen-address 127.0.0.1:PORT
 #   --template.default $GOPATH/src/github.com/prometheus/alertmanager/template/default.tmpl
-#                                (a Debian harness patch; Debian's own 0.25
-#                                binary no longer knows this flag, so the
-#                                real launcher drops it; vigie ignores it)
+#       (Debian's harness patch; Debian's 0.25 binary has no such flag, so
+#       the real launcher drops it; vigie must accept and ignore it)
 #   --web.ui-path $GOPATH/src/github.com/prometheus/alertmanager/ui/app
-#   --storage.path DIR           a fresh, empty temp dir per test
-#   --cluster.listen-address 127.0.0.1:PORT
-#   --cluster.settle-timeout 0s
-#   --cluster.peer=127.0.0.1:PORT  always passed (once, its own address) even
-#                                for a single instance
-#   --web.route-prefix /foo      only TestWebWithPrefix
-#   Signals: SIGTERM ends it (the harness does not wait for it to exit, and
-#   kills nothing else: the launcher execs, so the pid is the server's);
-#   SIGHUP reloads the config file (TestReload rewrites the file, appending
-#   a second YAML document... no: see TestReload below).
-#   Stdout/stderr are only logged by the harness.
+#   --storage.path DIR            (the dir of config.yml; fresh per test)
+#   --cluster.listen-address 127.0.0.1:PORT2  --cluster.settle-timeout 0s
+#   --cluster.peer=127.0.0.1:PORT2  (always, even alone: its own address)
+#   --web.route-prefix /foo       (TestWebWithPrefix only)
+# Both "--flag value" and "--flag=value" forms occur. Unknown-flag errors
+# or a non-zero exit while a test runs fail the test.
+# Signals go to the launched pid (the launcher execs): SIGHUP = reload the
+# config file (TestReload; SIGHUP must not kill it), SIGTERM = stop (the
+# harness does not wait; an ignored SIGTERM leaks processes).
+# Ready in time: the harness polls 50 ms after the launch, then every 500 ms
+# (10 tries); the test clock starts *before* the launch and the first
+# alerts are pushed at t=1 s, so the server should answer within ~0.5 s.
 #
-# HTTP endpoints hit (all under the route prefix when set):
-#   GET  /api/v2/status   readiness probe of the API v2 harness: polled 10
-#        times 500 ms apart after a 50 ms sleep (the server must answer within
-#        ~5 s of starting). The harness then requires
-#        len(status.cluster.peers) == 1 (WaitForCluster, 20 x 100 ms): the
-#        body must have "cluster": {"peers": [ <one peer> ], "status": ...}
-#        or the Go client dereferences nil. The Go client (go-swagger) does
-#        not validate responses, but decodes them: fields must have the
-#        right JSON types (strfmt dates RFC 3339, uptime, versionInfo,
-#        config.original).
-#   GET  /            readiness probe of the cli harness (any 200 body),
-#        i.e. the web UI index; with a prefix, GET /foo/ (TestWebWithPrefix
-#        only uses the API v2 harness, which probes /foo/api/v2/status).
-#   POST /api/v2/alerts          (Go client and `amtool alert add`)
-#   GET  /api/v2/alerts          with and without filter=a=b repeated, as
-#        amtool sends it (amtool alert query: also active, silenced,
-#        inhibited, unprocessed query params). Status must be computed at
-#        query time: silenced/inhibited right after POST /silences or POST
-#        of an inhibiting alert, inside a group_interval (TestAlertGetReturns
-#        CurrentAlertStatus): status.state "suppressed", silencedBy [id],
-#        inhibitedBy [fingerprint], fingerprint = Prometheus model
-#        LabelSet.Fingerprint() (FNV-1a 64 hex, 16 digits).
-#   POST /api/v2/silences        (Go client; amtool silence add)
-#   GET  /api/v2/silences        (amtool silence query; the filter)
-#   GET  /api/v2/silence/{id}    (amtool silence expire reads it first? it
-#        calls DELETE directly in 0.25)
-#   DELETE /api/v2/silence/{id}  (Go client; amtool silence expire)
-#   No /-/ready, /-/healthy, /metrics, /-/reload or API v1 calls: reload is
-#   SIGHUP only.
-#   amtool also sends GET /api/v2/status? Only for `amtool config`, not used.
+# Readiness probes:
+#   API v2 harness: GET <prefix>/api/v2/status until 200, then (WaitForCluster)
+#   requires len(cluster.peers) == 1 (20 polls, 100 ms apart): the body must
+#   have "cluster":{"name":..,"peers":[{"name":..,"address":..}],"status":"ready"}
+#   even though clustering is off (a missing "cluster" is a nil dereference
+#   in the harness: panic). Real 0.25 body: cluster, config.original,
+#   uptime, versionInfo{branch,buildDate,buildUser,goVersion,revision,version}.
+#   cli harness: GET <prefix>/ must answer 200 (any body: the UI index).
 #
-# Web UI: web_test.go only starts an instance with --web.route-prefix /foo and
-#   relies on the harness probe of /foo/api/v2/status (and, in the cli
-#   harness, GET <prefix>/ must be 200). Nothing in the UI is checked.
+# Endpoints hit (counts in one run of the 19 tests against the real one):
+#   GET    /api/v2/status              ~40  (probes above)
+#   GET    /foo/api/v2/status          2    (TestWebWithPrefix: the only
+#          route-prefix check; the UI is never fetched except GET /, 3x)
+#   POST   /api/v2/alerts              ~48  (Go client and `amtool alert add`)
+#   GET    /api/v2/alerts              4    (no query)
+#   GET    /api/v2/alerts?filter=alertname%3Dtest1&filter=severity%3Dwarning
+#   GET    /api/v2/alerts?active=true&inhibited=false&silenced=false&unprocessed=false
+#          (amtool alert query; no receiver= as it is empty)
+#   POST   /api/v2/silences            5    (Go client, amtool silence add)
+#   GET    /api/v2/silences            1    (amtool silence query)
+#   DELETE /api/v2/silence/{uuid}      2
+#   Never: /-/ready, /-/healthy, /-/reload, /metrics, /api/v1, UI assets.
+# Responses: the documented code (200 everywhere, also DELETE and POST
+# alerts; other codes are errors to the go-swagger client) and JSON with
+# Content-Type application/json (text/plain cannot be decoded into a model).
 #
-# Timing: tests declare actions and expectations in logical seconds from the
-#   test start (at(1.5), Between(2, 2.5), Active(1, 3)); the mock webhook
-#   stamps each notification with its arrival time. Tolerance (allowed error
-#   on startsAt/endsAt comparison) is 150 ms in most tests, 1 s in some; the
-#   arrival windows are typically 0.5 s wide, with group_wait, group_interval
-#   and repeat_interval of 1 s, 1.5 s, 2 s, 3 s, even 1 ms (repeat every
-#   group_interval). So timers need better than ~100 ms resolution and
-#   notification delivery must happen within ~100 ms of group_wait /
-#   group_interval expiring; a config with sub-second durations (1ms,
-#   500ms) must be accepted. Resolved alerts (endsAt in the past) must
-#   be notified with send_resolved, with endsAt preserved (to 150 ms).
-#   Retries (TestRetry): the webhook receiver drops the connection without a
-#   response for the first attempts; the alert manager must retry quickly
-#   (Alertmanager: exponential backoff starting ~<1 s) within group_interval.
-#   Startup: tests start pushing at t=0..1 s after readiness; the instance
-#   starts with its first group timers running from the first alert.
-# ---------------------------------------------------------------------------
+# Request bodies to accept:
+#   alerts: [{"labels":{..},"startsAt":"..","endsAt":"..","annotations":{..},
+#     "generatorURL":""}]; "startsAt"/"endsAt" are "0001-01-01T00:00:00.000Z"
+#     when the test gives no time: the Go zero time means "unset" (startsAt
+#     = receipt time, endsAt = receipt + resolve_timeout), it is not a date.
+#     startsAt may be in the future (amtool --start), endsAt in the past
+#     (resolved on arrival).
+#   silences: {"matchers":[{"name","value","isRegex","isEqual"?}],
+#     "startsAt","endsAt","createdBy","comment"}; startsAt may be in the
+#     future (pending silence), regex matchers (".+"); amtool sends
+#     "isEqual":true and createdBy = $USER; reply {"silenceID":"<uuid>"}.
+# Listing details checked:
+#   GET alerts computes status at query time (right after POST silences or
+#   POST of an inhibiting alert, inside a group_interval):
+#   status.state active|suppressed, status.silencedBy [silence id] (exactly
+#   one), status.inhibitedBy [fingerprint of the inhibiting alert], and
+#   fingerprint = Prometheus model.LabelSet.Fingerprint() as 16 hex digits.
+#   Alerts just POSTed must be listed at once as active (amtool asks
+#   unprocessed=false). After DELETE of a silence, silencedBy is [] at once.
+#   GET silences: id, status.state, endsAt, matchers, createdBy, comment
+#   (amtool hides silences whose endsAt is past).
+#
+# Notifications (webhook_configs, the only receiver type used): the mock
+# receiver decodes Alertmanager's webhook JSON and keeps, per alert, labels,
+# annotations, startsAt, endsAt; it stamps each POST with its arrival time.
+# Firing alerts must carry endsAt = Go zero time ("0001-01-01T00:00:00Z",
+# or omitted), even if they were posted with a future endsAt; resolved
+# ones their endsAt. webhook send_resolved defaults to true (TestRepeat).
+# A test fails on any missing notification, on any extra alert (the total
+# count of alerts received must equal the expected count) and on an empty
+# notification.
+#
+# Timing: times are logical seconds from the test start (At(1.5),
+# Between(2, 2.5), Active(1, 3)); tolerance on startsAt/endsAt is 150 ms
+# (1 s in the API and cli tests); arrival windows are 0.4-0.5 s wide (1 s
+# for resolve_timeout). Durations in configs: group_wait 1s; group_interval
+# 1s, 2s, 5s, 6s, 10m; repeat_interval 1ms, 1s, 3s, 4900ms, 10m, 1h;
+# resolve_timeout 10s: sub-second durations must parse. So the scheduler
+# must fire within ~100 ms of its deadlines, and follow Alertmanager's
+# aggregation-group clock exactly:
+#   - first flush group_wait after the group's first alert arrives, or at
+#     once if that alert started more than group_wait ago (dispatch.go:
+#     !hasFlushed && startsAt+group_wait < now); then a flush every
+#     group_interval, on a fixed phase from that first flush, whether or
+#     not anything was sent (TestBatching: pushes at 3.3 are sent at 4.1);
+#   - at a flush, send only if the firing set changed since the last
+#     notification to that integration, or something resolved (with
+#     send_resolved), or repeat_interval has passed since the last send
+#     (repeat 1ms = every flush; TestRetry's 3s repeat at a 2s interval
+#     means sends at 2 and 6; its "failing" webhook returns before reading
+#     the request, which Go answers 200: no retry is exercised); dedup is
+#     per integration (TestResolvedFilter:
+#     the send_resolved=false webhook gets nothing at 12 s while the other
+#     gets the resolved alert);
+#   - resolved alerts are sent once then dropped from the group (an empty
+#     group keeps its phase until Alertmanager's 30 s garbage collection;
+#     TestMergeAlerts accepts either, 6.0 or 6.3 s);
+#   - an alert posted without endsAt resolves resolve_timeout after receipt
+#     (TestResolved: pushed at 1, sent resolved at 12 with endsAt 11), and
+#     is refreshed by each re-post;
+#   - re-posted alerts (same labels) merge as in Alertmanager (mem.go Put,
+#     types.go Merge): only if the activity ranges overlap (else the new
+#     one replaces the old: TestMergeAlerts at 5.3 s); the earliest
+#     startsAt; if the newer is resolved, the later of the two resolved
+#     endsAt, else the later endsAt unless it came from resolve_timeout;
+#     annotations and the rest from the newer (TestMergeAlerts*);
+#   - silences and inhibitions are applied at each flush; a silence with a
+#     future startsAt starts muting at that time and stops at endsAt; an
+#     inhibition lasts while its source is firing, so when source and
+#     target resolve together both are sent resolved, the target never
+#     having been sent firing (TestAlwaysInhibiting); an alert muted at one
+#     flush is sent again at the first flush after its source resolves
+#     (TestInhibiting), or its silence ends or is deleted (TestSilencing,
+#     TestSilenceDelete: nothing at all is sent while everything is muted);
+#   - SIGHUP (TestReload, at 3 s): alerts and the notification log survive,
+#     groups are rebuilt and their timers restart; by the rule above the
+#     rebuilt group (its alert started at 1 s) flushes at once at 3 s
+#     (deduplicated: nothing sent), so the next flush, with the alert
+#     posted at 4 s, is one group_interval later at 9 s.
+#   - cli TestAddAlert is racy by design: the alert (1 s to 2 s, posted at
+#     0) must be sent firing at ~1 s and its resolution at ~2 s must arrive
+#     after the harness checks at exactly 2 s, i.e. flush no earlier than
+#     group_wait after receipt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -168,9 +229,11 @@ cat >"$GP/bin/prometheus-alertmanager" <<'EOF'
 # Generated by scripts/alertmanager-acceptance.sh: starts the alert manager
 # under test with the flags Alertmanager's acceptance harness passes.
 set -eu
-printf '%s %s:' "$(date -u +%FT%T.%3NZ)" "${AM_TARGET:-vigie}" >>"${AM_LAUNCH_LOG:-/dev/null}"
-printf ' %q' "$@" >>"${AM_LAUNCH_LOG:-/dev/null}"
-echo >>"${AM_LAUNCH_LOG:-/dev/null}"
+log() { # what was launched
+  { printf '%s %s' "$(date -u +%FT%T.%3NZ)" "$1"; shift; printf ' %q' "$@"; echo; } \
+    >>"${AM_LAUNCH_LOG:-/dev/null}"
+}
+log "${AM_TARGET:-vigie} (harness):" "$@"
 case "${AM_TARGET:-vigie}" in
   real)
     # Debian's harness passes --template.default, a flag Debian's
@@ -201,32 +264,107 @@ case "${AM_TARGET:-vigie}" in
         newcluster=${cluster%:*}:$((port - size))
       fi
     fi
-    args=()
+    cmd=(/usr/bin/prometheus-alertmanager)
     while [ $# -gt 0 ]; do
       case "$1" in
         --template.default) shift 2 ;;
         --template.default=*) shift ;;
-        --cluster.listen-address) args+=("$1" "$newcluster"); shift 2 ;;
-        "--cluster.peer=$cluster") args+=("--cluster.peer=$newcluster"); shift ;;
-        *) args+=("$1"); shift ;;
+        --cluster.listen-address) cmd+=("$1" "$newcluster"); shift 2 ;;
+        "--cluster.peer=$cluster") cmd+=("--cluster.peer=$newcluster"); shift ;;
+        *) cmd+=("$1"); shift ;;
       esac
     done
-    printf '%s real (rewritten):' "$(date -u +%FT%T.%3NZ)" >>"${AM_LAUNCH_LOG:-/dev/null}"
-    printf ' %q' "${args[@]}" >>"${AM_LAUNCH_LOG:-/dev/null}"
-    echo >>"${AM_LAUNCH_LOG:-/dev/null}"
-    exec /usr/bin/prometheus-alertmanager "${args[@]}"
     ;;
   vigie)
-    exec "${VIGIE_BIN:?}" alertmanager "$@"
+    cmd=("${VIGIE_BIN:?}" alertmanager "$@")
     ;;
   *) echo "AM_TARGET must be vigie or real" >&2; exit 2 ;;
 esac
+log "  exec:" "${cmd[@]}"
+if [ "${AM_TRACE:-}" = 1 ]; then
+  exec python3 "$(dirname "$0")/am-trace-proxy" "${cmd[@]}"
+fi
+exec "${cmd[@]}"
 EOF
 chmod +x "$GP/bin/prometheus-alertmanager"
+# AM_TRACE=1: the launcher runs the server behind this proxy, which logs
+# every request the tests make (method, path, status, bodies cut to 300
+# bytes) to $AM_TRACE_LOG. The server listens on another port; the proxy
+# takes the harness' address once the server answers, and forwards the
+# harness' SIGHUP and SIGTERM. For debugging only: timing shifts a little.
+cat >"$GP/bin/am-trace-proxy" <<'EOF'
+import http.client, os, signal, socket, subprocess, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+cmd = sys.argv[1:]
+i = cmd.index("--web.listen-address")
+host, port = cmd[i + 1].rsplit(":", 1)
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+inner = s.getsockname()[1]
+s.close()
+cmd[i + 1] = "127.0.0.1:%d" % inner
+proc = subprocess.Popen(cmd)
+out = open(os.environ.get("AM_TRACE_LOG", os.devnull), "a")
+lock = threading.Lock()
+
+
+def cut(b):
+    return (b or b"")[:300].decode(errors="replace").replace("\n", "\\n")
+
+
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def handle_one(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else None
+        hdrs = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", inner, timeout=30)
+            c.request(self.command, self.path, body, hdrs)
+            r = c.getresponse()
+            data = r.read()
+        except OSError as e:
+            self.send_error(502, str(e))
+            return
+        with lock:
+            out.write("%s %s %s %s %d %s %s | %s\n" % (
+                time.strftime("%H:%M:%S"), cmd[i + 1], self.command, self.path,
+                r.status, r.getheader("Content-Type"), cut(body), cut(data)))
+            out.flush()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = handle_one
+
+
+for _ in range(100):  # serve once the server answers, as the harness expects
+    if proc.poll() is not None:
+        sys.exit(proc.returncode)
+    try:
+        socket.create_connection(("127.0.0.1", inner), 0.1).close()
+        break
+    except OSError:
+        time.sleep(0.05)
+srv = ThreadingHTTPServer((host, int(port)), Proxy)
+signal.signal(signal.SIGHUP, lambda n, f: proc.send_signal(n))
+signal.signal(signal.SIGTERM, lambda n, f: proc.send_signal(n))
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+sys.exit(proc.wait())
+EOF
 
 step "build the acceptance tests (GOPATH mode, cached in $WORK/gocache)"
 export GOPATH=$GP GO111MODULE=off GOFLAGS= GOCACHE=$WORK/gocache GOPROXY=off
-export AM_TARGET=$TARGET VIGIE_BIN AM_LAUNCH_LOG=$WORK/launches.log
+export AM_TARGET=$TARGET VIGIE_BIN AM_LAUNCH_LOG=$WORK/launches.log AM_TRACE_LOG=$WORK/trace.log
 PKGS=(with_api_v2 cli)
 for p in "${PKGS[@]}"; do
   t0=$(date +%s)
@@ -259,6 +397,11 @@ passed=()
 failed=()
 rc_all=0
 : >"$AM_LAUNCH_LOG"
+: >"$AM_TRACE_LOG"
+# The harness makes one temp dir per instance (config, --storage.path) and
+# leaves it behind: keep them under $WORK/tmp, emptied at each run.
+rm -rf "$WORK/tmp"
+mkdir -p "$WORK/tmp"
 for p in "${PKGS[@]}"; do
   mapfile -t tests < <(select_tests "$p")
   if [ ${#tests[@]} -eq 0 ]; then
@@ -269,7 +412,7 @@ for p in "${PKGS[@]}"; do
   re="^($(IFS='|'; echo "${tests[*]}"))\$"
   t0=$(date +%s)
   set +e
-  (cd "$WORK" && "./$p.test" -test.v -test.run "$re" -test.parallel "$PARALLEL" \
+  (cd "$WORK" && TMPDIR=$WORK/tmp "./$p.test" -test.v -test.run "$re" -test.parallel "$PARALLEL" \
     -test.timeout 10m) >"$WORK/$p.log" 2>&1
   rc=$?
   set -e
