@@ -67,10 +67,16 @@
 #   API v2 harness: GET <prefix>/api/v2/status until 200, then (WaitForCluster)
 #   requires len(cluster.peers) == 1 (20 polls, 100 ms apart): the body must
 #   have "cluster":{"name":..,"peers":[{"name":..,"address":..}],"status":"ready"}
-#   even though clustering is off (a missing "cluster" is a nil dereference
-#   in the harness: panic). Real 0.25 body: cluster, config.original,
+#   even though clustering is off: Alertmanager started with
+#   --cluster.listen-address is a one-member cluster, and so must vigie look
+#   (an answer with "peers":[] and "status":"disabled" fails every test but
+#   TestAmtoolVersion: "expected 1 peers, but got 0" in the API v2 harness;
+#   a nil-pointer panic of the whole cli test binary; a missing "cluster"
+#   object panics both). Real 0.25 body: cluster, config.original,
 #   uptime, versionInfo{branch,buildDate,buildUser,goVersion,revision,version}.
-#   cli harness: GET <prefix>/ must answer 200 (any body: the UI index).
+#   cli harness: GET <prefix>/ must answer 200 (any body: the UI index),
+#   else "starting alertmanager failed: expected HTTP status '200'"; it
+#   then runs the same WaitForCluster.
 #
 # Endpoints hit (counts in one run of the 19 tests against the real one):
 #   GET    /api/v2/status              ~40  (probes above)
