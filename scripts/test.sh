@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs, in one command. On a fresh Debian machine it first
-# installs what the tests need: Debian's curl, util-linux `logger`, rsyslog
+# installs what the tests need: Debian's curl, util-linux `logger`, rsyslog,
+# prometheus and prometheus-alertmanager (amtool)
 # and openssl; Python's requests, elasticsearch, boto3, moto (server mode),
 # protobuf and cramjam; cargo-deny and cargo-fuzz. One target dir is shared by every step: the workspace is
 # built once for tests.
@@ -31,6 +32,9 @@ command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
 # amtool, for the Alertmanager API tests of vigie-alertmanager.
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+# Prometheus, which sends its alerts to vigie and scrapes /metrics in the
+# end-to-end tests (and promtool for deploy/prometheus).
+command -v prometheus >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
@@ -50,6 +54,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (unit, integration, end-to-end)"
 cargo test --workspace --locked
+
+step "Alertmanager's acceptance tests (Debian's test/with_api_v2 and test/cli) against vigie alertmanager"
+VIGIE_BIN="$ROOT/target/debug/vigie" scripts/alertmanager-acceptance.sh
 
 if [ "${VIGIE_SKIP_DENY:-}" != 1 ]; then
   step "cargo deny (licences, bans, sources)"

@@ -323,6 +323,30 @@ pub struct ClusterStatus {
     pub status: String,
 }
 
+impl ClusterStatus {
+    /// A ready cluster of one peer: this instance at `address`, named by
+    /// its start time in Crockford base 32 (Alertmanager names peers with
+    /// a ULID, which starts with the time the same way).
+    pub fn single_peer(address: &str, started_at: Timestamp) -> Self {
+        const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        let mut n = started_at.as_nanos().unsigned_abs();
+        let mut name = [b'0'; 26];
+        for c in name.iter_mut().rev() {
+            *c = CROCKFORD[(n % 32) as usize];
+            n /= 32;
+        }
+        let name = String::from_utf8_lossy(&name).into_owned();
+        Self {
+            name: name.clone(),
+            peers: vec![PeerStatus {
+                address: address.to_string(),
+                name,
+            }],
+            status: "ready".into(),
+        }
+    }
+}
+
 /// One cluster peer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerStatus {

@@ -24,7 +24,7 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use bytes::Bytes;
 use serde::Serialize;
@@ -36,24 +36,61 @@ use crate::service::{AlertManager, ExpireError};
 type Shared = State<Arc<AlertManager>>;
 type Pairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-/// The router of the whole API, serving `service`.
-pub fn router(service: Arc<AlertManager>) -> Router {
+/// The API v2 routes in groups a host can guard separately (each with its
+/// own authorization), then merge.
+pub struct ApiRoutes {
+    /// What only reads: `GET` of alerts, alert groups, silences, one
+    /// silence, status and receivers.
+    pub read: Router,
+    /// `POST /api/v2/alerts`: what alert sources (Prometheus) call.
+    pub post_alerts: Router,
+    /// What changes silences: `POST /api/v2/silences` and
+    /// `DELETE /api/v2/silence/{id}`.
+    pub silences: Router,
+}
+
+/// The API v2 routes serving `service`, grouped by what they may change.
+pub fn routes(service: Arc<AlertManager>) -> ApiRoutes {
     let limit = service.options().max_request_body_bytes;
-    Router::new()
-        .route("/api/v2/alerts", get(get_alerts).post(post_alerts))
+    let read = Router::new()
+        .route("/api/v2/alerts", get(get_alerts))
         .route("/api/v2/alerts/groups", get(get_alert_groups))
-        .route("/api/v2/silences", get(get_silences).post(post_silences))
-        .route(
-            "/api/v2/silence/{id}",
-            get(get_silence).delete(delete_silence),
-        )
+        .route("/api/v2/silences", get(get_silences))
+        .route("/api/v2/silence/{id}", get(get_silence))
         .route("/api/v2/status", get(get_status))
         .route("/api/v2/receivers", get(get_receivers))
-        .route("/-/reload", post(reload))
-        .route("/-/healthy", get(ok_text))
-        .route("/-/ready", get(ok_text))
+        .with_state(service.clone());
+    let post_alerts = Router::new()
+        .route("/api/v2/alerts", post(post_alerts))
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(service)
+        .with_state(service.clone());
+    let silences = Router::new()
+        .route("/api/v2/silences", post(post_silences))
+        .route("/api/v2/silence/{id}", delete(delete_silence))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(service);
+    ApiRoutes {
+        read,
+        post_alerts,
+        silences,
+    }
+}
+
+/// The router of the whole API, serving `service`: every route of
+/// [`routes`] plus the management endpoints, without authorization.
+pub fn router(service: Arc<AlertManager>) -> Router {
+    let ApiRoutes {
+        read,
+        post_alerts,
+        silences,
+    } = routes(service.clone());
+    read.merge(post_alerts).merge(silences).merge(
+        Router::new()
+            .route("/-/reload", post(reload))
+            .route("/-/healthy", get(ok_text))
+            .route("/-/ready", get(ok_text))
+            .with_state(service),
+    )
 }
 
 /// A JSON answer.

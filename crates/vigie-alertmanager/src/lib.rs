@@ -48,6 +48,7 @@ pub mod service;
 pub mod state;
 
 pub use service::{
-    AlertManager, AlertManagerOptions, ConfigSource, ExpireError, ReloadError, StartError,
+    AlertManager, AlertManagerOptions, AlertObserver, AlertTransition, ConfigSource, ExpireError,
+    ReloadError, StartError, Transition,
 };
 pub use state::{StateDir, StateError};

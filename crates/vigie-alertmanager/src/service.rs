@@ -20,6 +20,7 @@
 //! notifying again what was already sent), as Alertmanager does.
 //! [`AlertManager::shutdown`] stops the tasks and saves the state.
 
+mod observe;
 mod pipeline;
 
 use std::collections::BTreeMap;
@@ -41,6 +42,8 @@ use vigie_alert::{
     Alerts, Config, ConfigErrors, DispatchError, Dispatcher, Inhibitor, IntegrationKey, Marker,
     MatcherError, NotificationLog, SilenceState, Silences, Timestamp,
 };
+
+pub use observe::{AlertObserver, AlertTransition, Transition};
 
 use crate::notify::{build_notifiers, Notifier, NotifierContext, RetryPolicy};
 use crate::state::{PersistedState, StateDir, StateError};
@@ -78,6 +81,14 @@ pub struct AlertManagerOptions {
     pub max_request_body_bytes: usize,
     /// Offset east of UTC of `location: Local` time intervals.
     pub local_offset_secs: i32,
+    /// Told of the alerts that start firing or get resolved through the
+    /// API.
+    pub observer: Option<Arc<dyn AlertObserver>>,
+    /// The cluster address an Alertmanager was told to listen on
+    /// (`--cluster.listen-address`): there is no clustering, but the status
+    /// then reports a ready cluster of one peer at that address, as an
+    /// Alertmanager without peers does, instead of `disabled`.
+    pub cluster_address: Option<String>,
 }
 
 impl AlertManagerOptions {
@@ -95,6 +106,8 @@ impl AlertManagerOptions {
             http_timeout: Duration::from_secs(30),
             max_request_body_bytes: 4 * 1024 * 1024,
             local_offset_secs: 0,
+            observer: None,
+            cluster_address: None,
         }
     }
 }
@@ -368,27 +381,52 @@ impl AlertManager {
     /// `POST /api/v2/alerts` with a raw JSON body.
     pub async fn post_alerts_body(&self, body: &[u8]) -> ApiAnswer {
         match parse_postable_alerts(body) {
-            Ok(posted) => self.post_alerts(posted).await,
+            Ok(posted) => {
+                let observer = self.options.observer.as_deref();
+                self.accept(posted, observer).await
+            }
             Err(answer) => answer,
         }
     }
 
     /// Stores alerts (what a host producing alerts itself calls): the valid
-    /// ones are kept even when others are refused (answer 400).
+    /// ones are kept even when others are refused (answer 400). The
+    /// [`AlertManagerOptions::observer`] is not told.
     pub async fn post_alerts(&self, posted: Vec<PostableAlert>) -> ApiAnswer {
+        self.accept(posted, None).await
+    }
+
+    async fn accept(
+        &self,
+        posted: Vec<PostableAlert>,
+        observer: Option<&dyn AlertObserver>,
+    ) -> ApiAnswer {
         let mut state = self.state.lock().await;
         let now = Timestamp::now();
         let resolve_timeout = state.config.global.resolve_timeout.get();
         let (valid, answer) = accept_alerts(posted, now, resolve_timeout);
         let stored_any = !valid.is_empty();
+        let mut changes = Vec::new();
         for alert in valid {
+            let before = observer.and_then(|_| state.alerts.get(alert.fingerprint()).cloned());
             let stored = state.alerts.put(alert, now);
+            if observer.is_some() {
+                if let Some(transition) = observe::transition(before.as_ref(), &stored, now) {
+                    changes.push(AlertTransition {
+                        transition,
+                        alert: stored.clone(),
+                    });
+                }
+            }
             state.dispatcher.ingest(stored, now);
         }
         drop(state);
         if stored_any {
             self.wake.notify_one();
             self.dirty.notify_one();
+        }
+        if let (Some(observer), false) = (observer, changes.is_empty()) {
+            observer.alerts_changed(&changes);
         }
         answer
     }
@@ -463,7 +501,12 @@ impl AlertManager {
     /// `GET /api/v2/status`: `config.original` is the loaded YAML text.
     pub async fn status(&self) -> AlertmanagerStatus {
         let state = self.state.lock().await;
-        AlertmanagerStatus::standalone(&state.config.original, self.started_at, version_info())
+        let mut status =
+            AlertmanagerStatus::standalone(&state.config.original, self.started_at, version_info());
+        if let Some(address) = &self.options.cluster_address {
+            status.cluster = api_v2::ClusterStatus::single_peer(address, self.started_at);
+        }
+        status
     }
 
     /// `GET /api/v2/receivers`.

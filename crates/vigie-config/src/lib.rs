@@ -60,6 +60,7 @@
 //! a [`Document`] with the [`Origin`] of each key, for other YAML formats
 //! of the workspace (the Alertmanager configuration of `vigie-alert`).
 
+mod alerting;
 mod de;
 mod detection;
 mod duration;
@@ -80,6 +81,7 @@ mod validate;
 
 use std::path::Path;
 
+pub use alerting::{AlertingConfig, EmbeddedYaml};
 pub use detection::{
     CorrelationConfig, DetectionConfig, LogSourceMapping, MAX_CORRELATION_ENTRIES,
     MAX_DETECTION_THREADS,

@@ -38,11 +38,19 @@ pub(crate) struct Parsed {
 
 pub(crate) fn parse_document(text: &str, source: &str, env: EnvLookup<'_>) -> Parsed {
     let document = read_document::<Config>(text, source, Some(env));
+    let mut config = Config {
+        origin: document.origin,
+        ..document.value
+    };
+    if let Some(embedded) = &mut config.alerting.alertmanager {
+        if let Some((_, line, col)) = config.origin.position("alerting.alertmanager") {
+            if line > 0 {
+                embedded.text = crate::alerting::embedded_text(text, line, col);
+            }
+        }
+    }
     Parsed {
-        config: Config {
-            origin: document.origin,
-            ..document.value
-        },
+        config,
         errors: document.errors,
         failed: document.failed,
     }
@@ -325,7 +333,7 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert!(
             errs[0].starts_with(
-                "t.yaml:1:1: expected a mapping with keys server, log, auth, ingest, inputs, store, detection, found a list"
+                "t.yaml:1:1: expected a mapping with keys server, log, auth, ingest, inputs, store, detection, alerting, found a list"
             ),
             "{}",
             errs[0]

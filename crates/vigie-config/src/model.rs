@@ -32,6 +32,8 @@ pub struct Config {
     pub store: crate::StoreConfig,
     /// `detection`: Sigma rules evaluated on ingested events, and alerts.
     pub detection: crate::DetectionConfig,
+    /// `alerting`: the Alertmanager-compatible alert manager.
+    pub alerting: crate::AlertingConfig,
     /// Where each setting came from; used to place validation errors. Not a
     /// setting: ignored by `PartialEq`.
     #[serde(skip)]

@@ -69,6 +69,7 @@ impl Config {
         self.inputs_yaml(&mut o);
         self.store_yaml(&mut o);
         self.detection_yaml(&mut o);
+        self.alerting_yaml(&mut o);
         o
     }
 
@@ -157,6 +158,29 @@ impl Config {
         let _ = writeln!(o, "    max_hits_per_group: {}", c.max_hits_per_group);
         let _ = writeln!(o, "    lateness: {}", c.lateness);
         let _ = writeln!(o, "    save_interval: {}", c.save_interval);
+    }
+
+    fn alerting_yaml(&self, o: &mut String) {
+        let a = &self.alerting;
+        let _ = writeln!(o, "alerting:");
+        let _ = writeln!(o, "  enabled: {}", a.enabled);
+        if let Some(f) = &a.config_file {
+            let _ = writeln!(o, "  config_file: {}", scalar(&f.to_string_lossy()));
+        }
+        if let Some(e) = &a.alertmanager {
+            // Receivers' secrets may be in it: shown by the API, masked.
+            let _ = writeln!(
+                o,
+                "  # alertmanager: inline Alertmanager configuration ({} lines), not shown here; \
+                 GET /api/v2/status shows it with secrets masked",
+                e.dedented().lines().count()
+            );
+        }
+        if let Some(u) = &a.external_url {
+            let _ = writeln!(o, "  external_url: {}", scalar(u));
+        }
+        let _ = writeln!(o, "  detections: {}", a.detections);
+        let _ = writeln!(o, "  store_alerts: {}", a.store_alerts);
     }
 
     fn inputs_yaml(&self, o: &mut String) {

@@ -42,6 +42,7 @@ impl Config {
         self.check_inputs(builtin_datasets, &mut problems);
         self.store.problems(&mut problems);
         self.detection.problems(&mut problems);
+        self.alerting.problems(&mut problems);
         problems
             .into_iter()
             .map(|(path, message)| (self.origin.file_path(&path), message))

@@ -4,8 +4,10 @@
 //! `Arc<Metrics>` and update the families they own. Label sets are small
 //! typed structs so a typo in a label name cannot reach the exposition.
 
+mod alerting;
 mod detection;
 mod store;
+pub use alerting::{AlertSourceLabels, AlertingMetrics, OutcomeLabels};
 pub use detection::{DetectionMetrics, RuleStateLabels, SeverityLabels};
 pub use store::{QueryLabels, StoreMetrics, StoreOpLabels};
 
@@ -91,6 +93,7 @@ pub struct Metrics {
     pub input_connections: Family<NamedInputLabels, Gauge>,
     pub store: StoreMetrics,
     pub detection: DetectionMetrics,
+    pub alerting: AlertingMetrics,
 }
 
 impl Default for Metrics {
@@ -119,6 +122,7 @@ impl Metrics {
             input_connections: Family::default(),
             store: StoreMetrics::default(),
             detection: DetectionMetrics::default(),
+            alerting: AlertingMetrics::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -193,6 +197,7 @@ impl Metrics {
         );
         m.store.register(&mut registry);
         m.detection.register(&mut registry);
+        m.alerting.register(&mut registry);
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {

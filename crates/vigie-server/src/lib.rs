@@ -5,7 +5,9 @@
 //! `read`), the detection rules API `/api/v1/rules` (scope `read`; reload:
 //! `admin`), and the ingest API (scope `ingest`) with its aliases for the
 //! Kubernetes audit webhook and Falco/Falcosidekick, plus the
-//! Elasticsearch-compatible bulk API under `/es` ([`elastic`]). [`serve`] runs it until
+//! Elasticsearch-compatible bulk API under `/es` ([`elastic`]), and the
+//! routes other components add ([`AppState::add_routes`]: the alert
+//! manager's API v2). [`serve`] runs it until
 //! the shutdown future resolves, finishing in-flight requests first.
 //!
 //! Handlers are thin: decoding lives in `vigie-ingest`, normalization in
@@ -68,6 +70,9 @@ pub struct AppState {
     pub store: Option<vigie_store::Store>,
     ready: AtomicBool,
     rules: std::sync::OnceLock<Arc<dyn RulesControl>>,
+    /// Routes of other components (the alert manager's API), each behind
+    /// the scope it needs.
+    extra_routes: std::sync::Mutex<Vec<(Scope, Router)>>,
 }
 
 impl AppState {
@@ -99,6 +104,7 @@ impl AppState {
             store,
             ready: AtomicBool::new(true),
             rules: std::sync::OnceLock::new(),
+            extra_routes: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -112,6 +118,15 @@ impl AppState {
     /// (once; later calls are ignored).
     pub fn set_rules(&self, rules: Arc<dyn RulesControl>) {
         let _ = self.rules.set(rules);
+    }
+
+    /// Serves `routes` (with their own state) to tokens granting `scope`,
+    /// beside the server's own; call before [`serve`] (or [`router`]).
+    pub fn add_routes(&self, scope: Scope, routes: Router) {
+        self.extra_routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((scope, routes));
     }
 
     /// The detection rules, when detection runs.
@@ -157,7 +172,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             (state.clone(), Scope::Admin),
             auth::require_scope,
         ));
-    Router::new()
+    let extra: Vec<(Scope, Router)> = state
+        .extra_routes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let mut app = Router::new()
         .route("/-/healthy", get(health::healthy))
         .route("/-/ready", get(health::ready))
         .merge(ingest)
@@ -165,9 +185,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(read)
         .merge(admin)
         .fallback(api_error::not_found)
-        .layer(CatchPanicLayer::custom(api_error::panic_response))
+        .with_state(state.clone());
+    for (scope, routes) in extra {
+        app = app.merge(routes.route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), scope),
+            auth::require_scope,
+        )));
+    }
+    app.layer(CatchPanicLayer::custom(api_error::panic_response))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` resolves; then

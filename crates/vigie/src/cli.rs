@@ -37,6 +37,8 @@ pub enum Command {
     Rules(RulesCommand),
     /// Run Sigma rules over stored events.
     Hunt(HuntArgs),
+    /// Run only the alert manager, as a drop-in for Prometheus Alertmanager (its flags and file).
+    Alertmanager(crate::alertmanager_cmd::AlertmanagerArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,13 +1,13 @@
 //! Wiring of the detection stage for `vigie serve`: rules from the
-//! configuration and `<data_dir>/rules`, the stage in front of the store,
-//! reloads on SIGHUP and through the API.
+//! configuration and `<data_dir>/rules`, the stage in front of the store
+//! (reloads: [`crate::reload`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use vigie_config::Config;
-use vigie_detect::{DetectingSink, Detector, LogAndStore, RuleSettings, StageSettings};
+use vigie_detect::{AlertOutput, DetectingSink, Detector, RuleSettings, StageSettings};
 use vigie_metrics::Metrics;
 use vigie_pipeline::Sink;
 use vigie_server::RulesControl;
@@ -96,6 +96,7 @@ pub fn stage<S: Sink>(
     config: &Config,
     detector: Arc<Detector>,
     inner: S,
+    output: Box<dyn AlertOutput>,
     metrics: Arc<Metrics>,
 ) -> DetectingSink<S> {
     let d = &config.detection;
@@ -119,30 +120,5 @@ pub fn stage<S: Sink>(
         save_interval: c.save_interval.0.max(Duration::from_secs(1)),
         threads,
     };
-    DetectingSink::new(
-        inner,
-        detector,
-        Box::new(LogAndStore {
-            store: d.store_alerts,
-        }),
-        settings,
-        metrics,
-    )
-}
-
-/// Reloads the rules on every SIGHUP.
-pub fn reload_on_sighup(detector: Arc<Detector>) {
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        else {
-            tracing::warn!("cannot listen for SIGHUP; reload rules through the API");
-            return;
-        };
-        while hup.recv().await.is_some() {
-            tracing::info!("SIGHUP received: reloading rules");
-            let d = detector.clone();
-            let _ = tokio::task::spawn_blocking(move || d.reload()).await;
-        }
-    });
+    DetectingSink::new(inner, detector, output, settings, metrics)
 }

@@ -4,6 +4,8 @@
 //! records, config errors); 2 it could not run (unreadable input, bad
 //! arguments, a server that failed to start).
 
+mod alerting_setup;
+mod alertmanager_cmd;
 mod bench;
 mod cli;
 mod config_cmd;
@@ -13,6 +15,7 @@ mod import_cmd;
 mod logging;
 mod normalize_cmd;
 mod query_cmd;
+mod reload;
 mod rules_cmd;
 mod serve;
 mod store_setup;
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Sql(args) => query_cmd::sql(args),
         cli::Command::Rules(cmd) => rules_cmd::dispatch(cmd),
         cli::Command::Hunt(args) => hunt_cmd::run(args),
+        cli::Command::Alertmanager(args) => alertmanager_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,13 +1,14 @@
 //! `vigie serve`: wire config, token store, registry, queue, pipeline and
 //! HTTP server together, and shut down gracefully on SIGINT/SIGTERM.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use vigie_config::{process_env, Config, LogFormat};
+use vigie_detect::LogAndStore;
 use vigie_input::SourceContext;
 use vigie_metrics::Metrics;
 use vigie_normalize::formats::generic_json::GenericJson;
@@ -17,8 +18,10 @@ use vigie_server::auth::{Scope, TokenEntry, TokenStore};
 use vigie_server::{AppState, IngestLimits};
 use vigie_store::Store;
 
+use crate::alerting_setup::Alerting;
 use crate::cli::ServeArgs;
 use crate::logging;
+use crate::reload::Reloader;
 
 /// The registry of built-in formats plus the user's generic JSON datasets.
 pub fn registry_for(config: &Config) -> Registry {
@@ -40,13 +43,23 @@ pub fn builtin_datasets() -> Vec<String> {
 pub fn load_config(path: Option<&Path>) -> Result<Config, ExitCode> {
     let names = builtin_datasets();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    Config::assemble(path, &process_env, &names).map_err(|errors| {
+    let config = Config::assemble(path, &process_env, &names).map_err(|errors| {
         eprintln!("vigie: the configuration has {} error(s):", errors.len());
         for e in errors.iter() {
             eprintln!("  {e}");
         }
         ExitCode::from(1)
-    })
+    })?;
+    // The Alertmanager part is read by vigie-alert, after vigie's own.
+    let problems = crate::alerting_setup::check(&config);
+    if !problems.is_empty() {
+        eprintln!("vigie: the configuration has {} error(s):", problems.len());
+        for e in &problems {
+            eprintln!("  {e}");
+        }
+        return Err(ExitCode::from(1));
+    }
+    Ok(config)
 }
 
 fn token_entries(config: &Config) -> Vec<TokenEntry> {
@@ -82,7 +95,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .thread_name("vigie-worker")
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(config))
+    runtime.block_on(serve(config, args.config))
 }
 
 /// Holds the data directory's lock file for as long as it lives: one
@@ -115,7 +128,7 @@ pub fn lock_data_dir(data_dir: &Path) -> anyhow::Result<DataDirLock> {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let data_dir = &config.server.data_dir;
     let _lock = lock_data_dir(data_dir)?;
     let (tokens, new_secret) = TokenStore::load_or_bootstrap(data_dir, token_entries(&config))
@@ -136,9 +149,28 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     );
     let maintenance = store.start_maintenance();
     let detector = crate::detect_setup::detector(&config, metrics.clone())?;
-    let stage = crate::detect_setup::stage(&config, detector.clone(), writer, metrics.clone());
+    let alerting = Alerting::start(
+        &config,
+        config_path.as_deref(),
+        ingest_queue.clone(),
+        metrics.clone(),
+    )
+    .await?;
+    let log_and_store = LogAndStore {
+        store: config.detection.store_alerts,
+    };
+    let output = match &alerting {
+        Some(a) => a.detection_output(&config, log_and_store),
+        None => Box::new(log_and_store),
+    };
+    let stage =
+        crate::detect_setup::stage(&config, detector.clone(), writer, output, metrics.clone());
     let pipeline = Pipeline::start(receiver, stage);
-    crate::detect_setup::reload_on_sighup(detector.clone());
+    let reloader = Arc::new(Reloader {
+        detector: config.detection.enabled.then(|| detector.clone()),
+        alerting: alerting.clone(),
+    });
+    reloader.clone().reload_on_sighup();
 
     let limits = IngestLimits {
         max_body_bytes: usize::try_from(config.ingest.max_body_bytes.0).unwrap_or(usize::MAX),
@@ -185,6 +217,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     if config.detection.enabled {
         state.set_rules(Arc::new(crate::detect_setup::Control(detector)));
     }
+    if let Some(a) = &alerting {
+        a.add_routes(&state);
+    }
+    state.add_routes(Scope::Admin, reloader.routes());
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -216,6 +252,9 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         tracing::error!(timeout = ?timeout, "inputs did not stop within the shutdown timeout");
     }
     served.context("serving HTTP")?;
+    if let Some(a) = &alerting {
+        a.stop_storing(); // drops its queue sender, so the pipeline can drain
+    }
     drop(state); // drops the last queue sender: the pipeline drains and stops
     let drained = tokio::time::timeout(
         timeout,
@@ -232,6 +271,9 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     if flushed.is_err() {
         tracing::warn!("the last flush did not finish in time; the write-ahead log replays it at the next start");
     }
+    if let Some(a) = &alerting {
+        a.shutdown().await;
+    }
     match drained {
         Ok(Ok(n)) => {
             tracing::info!(events = n, "pipeline drained; vigie stopped");
@@ -245,7 +287,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -16,6 +16,7 @@
 //! Client and server share the machine: on two cores the figures include
 //! the client's own cost, as they would for a shipper on the same host.
 
+mod alerts;
 mod payload;
 mod server;
 mod sigma;
@@ -41,6 +42,9 @@ pub enum BenchCommand {
     /// Sigma evaluation: events per second on one core with a rule corpus
     /// loaded, over Windows event logs or CloudTrail.
     Sigma(sigma::BenchSigmaArgs),
+    /// The alert manager against Prometheus Alertmanager in the same run:
+    /// alerts/s (batched and single), memory, POST-to-webhook latency.
+    Alertmanager(alerts::BenchAlertsArgs),
 }
 
 /// `vigie bench ingest` options.
@@ -80,6 +84,7 @@ pub fn dispatch(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Ingest(args) => run(args),
         BenchCommand::Store(args) => store::run(args),
         BenchCommand::Sigma(args) => sigma::run(args),
+        BenchCommand::Alertmanager(args) => alerts::run(args),
     }
 }
 
