@@ -1,0 +1,233 @@
+//! The values templates work on, and how Go prints them.
+//!
+//! Alertmanager's template data is Go structs, maps and slices; here they
+//! are [`Value`]s: [`Value::Object`] for `Data` and `Alert`,
+//! [`Value::Kv`] for the `KV` label maps (with their `SortedPairs`,
+//! `Names`, `Values` and `Remove` methods), [`Value::Alerts`] for the alert
+//! list (with `Firing` and `Resolved`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use vigie_event::Timestamp;
+
+/// A template value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// Text marked safe for HTML (`safeHtml`): not escaped by HTML
+    /// templates.
+    Html(String),
+    Time(Timestamp),
+    List(Rc<Vec<Value>>),
+    /// A list of alerts: a list with the `Firing` and `Resolved` methods.
+    Alerts(Rc<Vec<Value>>),
+    /// Alertmanager's `KV`: label names to values.
+    Kv(Rc<BTreeMap<String, String>>),
+    /// Alertmanager's `Pairs` (from `SortedPairs`).
+    Pairs(Rc<Vec<(String, String)>>),
+    /// One `Pair`, with `Name` and `Value`.
+    Pair(Rc<(String, String)>),
+    /// A struct: its type name and fields in declaration order.
+    Object(Rc<Object>),
+}
+
+/// The fields of a struct value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub type_name: &'static str,
+    pub fields: Vec<(&'static str, Value)>,
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(text: impl Into<String>) -> Value {
+        Value::Str(text.into())
+    }
+
+    /// A list of strings.
+    pub fn strings<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {
+        Value::List(Rc::new(
+            items.into_iter().map(|s| Value::Str(s.into())).collect(),
+        ))
+    }
+
+    /// Go's `truth`: false, 0, nil and empty strings or collections are
+    /// false; anything else is true.
+    pub fn truth(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) | Value::Html(s) => !s.is_empty(),
+            Value::List(l) | Value::Alerts(l) => !l.is_empty(),
+            Value::Kv(kv) => !kv.is_empty(),
+            Value::Pairs(p) => !p.is_empty(),
+            Value::Time(_) | Value::Pair(_) | Value::Object(_) => true,
+        }
+    }
+
+    /// The Go type name, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "nil",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float64",
+            Value::Str(_) => "string",
+            Value::Html(_) => "template.HTML",
+            Value::Time(_) => "time.Time",
+            Value::List(_) => "[]string",
+            Value::Alerts(_) => "template.Alerts",
+            Value::Kv(_) => "template.KV",
+            Value::Pairs(_) => "template.Pairs",
+            Value::Pair(_) => "template.Pair",
+            Value::Object(o) => o.type_name,
+        }
+    }
+
+    /// The text of a string value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) | Value::Html(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Go's `fmt.Sprint` of the value (`<no value>` for nil, as
+    /// `text/template` prints it).
+    pub fn print(&self) -> String {
+        let mut out = String::new();
+        self.print_into(&mut out, true);
+        out
+    }
+
+    fn print_into(&self, out: &mut String, top: bool) {
+        match self {
+            Value::Nil if top => out.push_str("<no value>"),
+            Value::Nil => out.push_str("<nil>"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => out.push_str(&go_float(*f)),
+            Value::Str(s) | Value::Html(s) => out.push_str(s),
+            Value::Time(t) => out.push_str(&go_time_string(*t)),
+            Value::List(items) | Value::Alerts(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    item.print_into(out, false);
+                }
+                out.push(']');
+            }
+            Value::Kv(kv) => {
+                out.push_str("map[");
+                for (i, (k, v)) in kv.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    let _ = write!(out, "{k}:{v}");
+                }
+                out.push(']');
+            }
+            Value::Pairs(pairs) => {
+                out.push('[');
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    let _ = write!(out, "{{{k} {v}}}");
+                }
+                out.push(']');
+            }
+            Value::Pair(p) => {
+                let _ = write!(out, "{{{} {}}}", p.0, p.1);
+            }
+            Value::Object(o) => {
+                out.push('{');
+                for (i, (_, v)) in o.fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    v.print_into(out, false);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// Go's `%v` of a float64 (`strconv.FormatFloat(f, 'g', -1, 64)`).
+pub fn go_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if f == 0.0 {
+        return "0".into();
+    }
+    let exp = f.abs().log10().floor();
+    if !(-4.0..21.0).contains(&exp) {
+        let text = format!("{f:e}");
+        // Rust: 1e21, 1.5e-5; Go: 1e+21, 1.5e-05.
+        if let Some((mantissa, e)) = text.split_once('e') {
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', e),
+            };
+            let digits = if digits.len() < 2 {
+                format!("0{digits}")
+            } else {
+                digits.to_string()
+            };
+            return format!("{mantissa}e{sign}{digits}");
+        }
+        return text;
+    }
+    format!("{f}")
+}
+
+/// Go's `time.Time.String()` in UTC: `2006-01-02 15:04:05.999999999 +0000 UTC`.
+pub fn go_time_string(t: Timestamp) -> String {
+    let (y, mo, d, h, mi, s, n) = t.to_civil();
+    let mut text = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+    if n > 0 {
+        let fraction = format!("{n:09}");
+        text.push('.');
+        text.push_str(fraction.trim_end_matches('0'));
+    }
+    text.push_str(" +0000 UTC");
+    text
+}
+
+/// Go's `html/template` escaping of text (`&`, `<`, `>`, `"`, `'`, NUL).
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            '\0' => out.push('\u{FFFD}'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
