@@ -46,6 +46,7 @@ pub mod api;
 pub mod notify;
 pub mod service;
 pub mod state;
+pub mod templates;
 
 pub use service::{
     AlertManager, AlertManagerOptions, ConfigSource, ExpireError, ReloadError, StartError,

@@ -5,4 +5,5 @@
 mod amtool;
 mod api_answers;
 mod end_to_end;
+mod notifiers;
 mod support;
