@@ -4,6 +4,7 @@
 
 mod amtool;
 mod api_answers;
+mod email;
 mod end_to_end;
 mod notifiers;
 mod support;
