@@ -490,10 +490,12 @@ impl AlertManager {
         Ok(())
     }
 
-    /// `GET /api/v2/status`: `config.original` is the loaded YAML text.
+    /// `GET /api/v2/status`: `config.original` is the loaded YAML text with
+    /// its secrets shown as `<secret>` (as Alertmanager shows them).
     pub async fn status(&self) -> AlertmanagerStatus {
         let state = self.state.lock().await;
-        AlertmanagerStatus::standalone(&state.config.original, self.started_at, version_info())
+        let masked = vigie_alert::config::mask_secrets(&state.config.original);
+        AlertmanagerStatus::standalone(&masked, self.started_at, version_info())
     }
 
     /// `GET /api/v2/receivers`.
