@@ -132,7 +132,11 @@ impl OpsGenieNotifier {
             notification,
             &self.shared.external_url,
         );
-        let base = s.api_url.as_ref().map_or("", |u| u.as_str()).to_string();
+        let mut base = s.api_url.as_ref().map_or("", |u| u.as_str()).to_string();
+        if !base.ends_with('/') {
+            // Go joins the path to the URL's: `https://host` + `v2/alerts`.
+            base.push('/');
+        }
         let alias = group_key_hash(&notification.flush.group_key);
         let mut requests = Vec::new();
         let mut details = r.data.common_labels.clone();
