@@ -30,6 +30,7 @@
 mod data;
 mod exec;
 pub mod funcs;
+mod lex;
 mod parse;
 mod value;
 

@@ -12,7 +12,7 @@ use vigie_alert::{Config, IntegrationKey};
 use vigie_alertmanager::notify::email::EmailNotifier;
 use vigie_alertmanager::notify::{Notification, Notifier, NotifyError, Shared};
 
-use crate::notifiers::{flush, EXTERNAL_URL};
+use crate::fake_services::{flush, EXTERNAL_URL};
 
 /// What the fake server received in one session.
 #[derive(Debug, Clone, Default)]

@@ -6,5 +6,6 @@ mod amtool;
 mod api_answers;
 mod email;
 mod end_to_end;
+mod fake_services;
 mod notifiers;
 mod support;
