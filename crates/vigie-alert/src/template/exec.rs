@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use super::funcs;
 use super::parse::{Arg, Command, Node, Pipeline, Pos, TemplateError};
-use super::value::{html_escape, Value};
+use super::value::{html_autoescape, html_url_escape, Value};
 
 /// Bounds on one execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +141,10 @@ impl<'a> Exec<'a> {
                     let text = match (&value, self.html) {
                         (Value::Html(s), true) => s.clone(),
                         (Value::Nil, true) => String::new(),
-                        (v, true) => html_escape(&v.print()),
+                        (v, true) => match url_attribute(&self.out) {
+                            Some(starts) => html_url_escape(&v.print(), starts),
+                            None => html_autoescape(&v.print()),
+                        },
                         (v, false) => v.print(),
                     };
                     self.write(pipe.pos, &text)?;
@@ -469,6 +472,29 @@ pub fn sorted_pairs(kv: &BTreeMap<String, String>) -> Vec<(String, String)> {
             .map(|(k, v)| (k.clone(), v.clone())),
     );
     pairs
+}
+
+/// Whether the output ends inside a quoted `href` or `src` attribute
+/// value, and if so whether nothing of the value was written yet.
+fn url_attribute(out: &str) -> Option<bool> {
+    // Only the end of the output is looked at (attribute values are short).
+    let mut from = out.len().saturating_sub(4096);
+    while !out.is_char_boundary(from) {
+        from += 1;
+    }
+    let quote = from + out[from..].rfind('"')?;
+    let before = out[..quote].trim_end_matches([' ', '\t', '\n']);
+    let before = before
+        .strip_suffix('=')?
+        .trim_end_matches([' ', '\t', '\n']);
+    let lower = before
+        .get(before.len().saturating_sub(5)..)?
+        .to_ascii_lowercase();
+    if lower.ends_with("href") || lower.ends_with(" src") || lower.ends_with("\tsrc") {
+        Some(quote + 1 == out.len())
+    } else {
+        None
+    }
 }
 
 /// `html/template` drops HTML comments from the template text.

@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 pub use data::{TemplateAlert, TemplateData};
 pub use exec::{sorted_pairs, Limits};
 pub use parse::{Node, TemplateError};
-pub use value::{html_escape, Object, Value};
+pub use value::{html_autoescape, html_escape, html_url_escape, Object, Value};
 
 /// The default templates (`slack.default.title`, `email.default.html`...).
 pub const DEFAULT_TEMPLATES: &str = include_str!("defaults.tmpl");

@@ -215,7 +215,8 @@ pub fn go_time_string(t: Timestamp) -> String {
     text
 }
 
-/// Go's `html/template` escaping of text (`&`, `<`, `>`, `"`, `'`, NUL).
+/// The `html` function (Go's `template.HTMLEscapeString`): `&`, `<`,
+/// `>`, `"`, `'` and NUL.
 pub fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -230,4 +231,42 @@ pub fn html_escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// What `html/template` does to a value printed in HTML text or a quoted
+/// attribute: [`html_escape`] and `+` as `&#43;`.
+pub fn html_autoescape(text: &str) -> String {
+    html_escape(text).replace('+', "&#43;")
+}
+
+/// What `html/template` does to a value printed in a URL attribute
+/// (`href`, `src`): a value starting the attribute with a scheme other than
+/// `http`, `https` or `mailto` becomes `#ZgotmplZ`; characters not allowed
+/// in URLs (and `'`, `(`, `)`) are percent-encoded (valid `%XX` kept); then the attribute
+/// escaping of [`html_autoescape`].
+pub fn html_url_escape(text: &str, starts_attribute: bool) -> String {
+    if starts_attribute {
+        if let Some((scheme, _)) = text.split_once(':') {
+            let is_scheme = !scheme.contains(['/', '?', '#']);
+            if is_scheme
+                && !["http", "https", "mailto"].contains(&scheme.to_ascii_lowercase().as_str())
+            {
+                return "#ZgotmplZ".into();
+            }
+        }
+    }
+    let mut normalized = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let valid_escape = b == b'%'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        let keep = b.is_ascii_alphanumeric() || b"-._~!#$&*+,/:;=?@[]".contains(&b) || valid_escape;
+        if keep {
+            normalized.push(char::from(b));
+        } else {
+            normalized.push_str(&format!("%{b:02x}"));
+        }
+    }
+    html_autoescape(&normalized)
 }
