@@ -411,3 +411,58 @@ fn execution_is_bounded_and_never_panics() {
     assert!(t.execute_text("{{ len 3 }}", &d).is_err());
     assert!(t.execute_text("{{ eq .Alerts 1 }}", &d).is_err());
 }
+
+/// Outputs of Alertmanager 0.25's own Go template package for the same
+/// data (see `testdata/README.md`): text templates by text, then mode.
+const GO_TEXT: &str = include_str!("testdata/go_text.json");
+
+#[test]
+fn text_templates_render_byte_for_byte_like_alertmanagers_go_code() {
+    let golden: serde_json::Value = serde_json::from_str(GO_TEXT).unwrap();
+    let t = Templates::with_defaults();
+    let mut checked = 0;
+    for (text, outputs) in golden.as_object().unwrap() {
+        for (mode, data) in [("firing", data(false)), ("resolved", data(true))] {
+            let want = outputs[mode].as_str().unwrap();
+            let got = t
+                .execute_text(text, &data)
+                .unwrap_or_else(|e| format!("ERROR: {e}"));
+            assert_eq!(got, want, "{text} ({mode})");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 50, "{checked}");
+}
+
+#[test]
+fn email_html_renders_byte_for_byte_like_alertmanagers_go_code() {
+    let t = Templates::with_defaults();
+    // Characters that html/template escapes, in text and in a URL.
+    let mut special = data(false);
+    special.alerts[0]
+        .annotations
+        .insert("summary".into(), "<b>x+y</b> & 'q' \"d\" é".into());
+    special.alerts[0].generator_url =
+        "http://prom/graph?g0.expr=rate(x[5m]) > 0&g0.tab=1%20".into();
+    for (data, want) in [
+        (data(false), include_str!("testdata/email_firing.html")),
+        (data(true), include_str!("testdata/email_resolved.html")),
+        (special, include_str!("testdata/email_special.html")),
+    ] {
+        let got = t
+            .execute_html(r#"{{ template "email.default.html" . }}"#, &data)
+            .unwrap();
+        if got != want {
+            let at = got
+                .bytes()
+                .zip(want.bytes())
+                .position(|(a, b)| a != b)
+                .unwrap_or(got.len().min(want.len()));
+            panic!(
+                "differs at byte {at}:\n got: {:?}\nwant: {:?}",
+                &got[at.saturating_sub(80)..(at + 80).min(got.len())],
+                &want[at.saturating_sub(80)..(at + 80).min(want.len())]
+            );
+        }
+    }
+}
