@@ -430,3 +430,31 @@ async fn a_template_error_fails_the_notification_without_retry() {
     );
     assert!(slack.requests().is_empty());
 }
+
+#[tokio::test]
+async fn notification_bodies_are_byte_for_byte_alertmanagers() {
+    let opsgenie = "    opsgenie_configs:\n      - api_key: og-key\n        api_url: BASE/\n        tags: 'x,y'\n        priority: P2\n        details:\n          extra: '{{ .Status }}'\n        responders:\n          - name: 'ops,dba'\n            type: teams\n          - username: 'jo@example.org'\n            type: user\n";
+    let pagerduty =
+        "    pagerduty_configs:\n      - routing_key: rk-123\n        url: BASE/v2/enqueue\n";
+    let cases = [
+        (
+            "    slack_configs:\n      - api_url: BASE/services/T0/B0/secret\n        channel: '#alerts'\n",
+            false,
+            include_str!("golden/slack_firing.json"),
+        ),
+        (pagerduty, false, include_str!("golden/pagerduty_v2_firing.json")),
+        (pagerduty, true, include_str!("golden/pagerduty_v2_resolved.json")),
+        (opsgenie, false, include_str!("golden/opsgenie_firing.json")),
+        (opsgenie, true, include_str!("golden/opsgenie_resolved.json")),
+    ];
+    for (yaml, resolved, want) in cases {
+        let service = Recorder::start().await;
+        let config = config(&yaml.replace("BASE", &service.base));
+        let (key, notifier) = notifier(&config);
+        notify(notifier.as_ref(), &key, &flush(resolved))
+            .await
+            .expect("sent");
+        let requests = service.requests();
+        assert_eq!(requests[0].raw, want, "{yaml}");
+    }
+}
