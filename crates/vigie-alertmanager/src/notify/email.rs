@@ -142,7 +142,9 @@ impl EmailNotifier {
             ));
             out.push_str(&quoted_printable(body));
         }
-        out.push_str(&format!("\r\n--{boundary}--\r\n"));
+        // The SMTP client ends the data with CRLF "." CRLF, which gives the
+        // final CRLF of Go's multipart writer.
+        out.push_str(&format!("\r\n--{boundary}--"));
         Ok((envelope, out.into_bytes()))
     }
 

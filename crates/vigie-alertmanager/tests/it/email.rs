@@ -234,3 +234,56 @@ async fn a_resolved_group_gets_the_resolved_subject() {
         "no text part without a text template"
     );
 }
+
+/// The message with its variable parts (boundary, `Message-Id`, `Date`)
+/// replaced and the headers before `Message-Id` sorted (Alertmanager writes
+/// them in Go's random map order).
+fn normalized(data: &str) -> String {
+    let start = data.find("boundary=").expect("boundary") + "boundary=".len();
+    let boundary: String = data[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let data = data.replace(&boundary, "BOUNDARY");
+    let (head, rest) = data.split_once("Message-Id: ").expect("Message-Id");
+    let rest = rest.split_once('\n').expect("line").1;
+    let rest = rest
+        .strip_prefix("Date: ")
+        .expect("Date")
+        .split_once('\n')
+        .expect("line")
+        .1;
+    let mut headers: Vec<&str> = head.lines().filter(|l| !l.is_empty()).collect();
+    headers.sort_unstable();
+    format!(
+        "{}\nMessage-Id: <ID>\nDate: DATE\n{rest}",
+        headers.join("\n")
+    )
+}
+
+#[tokio::test]
+async fn the_message_is_byte_for_byte_alertmanagers() {
+    let smtp = fake_smtp(false).await;
+    let notifier = notifier(&format!(
+        "      - to: 'Ops <ops@example.org>, dba@example.org'\n        from: am@example.org\n        smarthost: {}\n        require_tls: false\n        text: '{{{{ template \"pagerduty.default.instances\" .Alerts.Firing }}}}'\n        headers:\n          x-team: '{{{{ .CommonLabels.job }}}}'\n",
+        smtp.addr
+    ));
+    send(&notifier, false).await.expect("sent");
+    let data = smtp.sessions.lock().expect("lock")[0].data.clone();
+    let want = include_str!("golden/email_firing.eml");
+    let got = normalized(&data);
+    if got != want {
+        let at = got
+            .bytes()
+            .zip(want.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.len().min(want.len()));
+        panic!(
+            "differs at byte {at} (lengths {} and {}):\n got: {:?}\nwant: {:?}",
+            got.len(),
+            want.len(),
+            &got[at.saturating_sub(100)..(at + 100).min(got.len())],
+            &want[at.saturating_sub(100)..(at + 100).min(want.len())]
+        );
+    }
+}
