@@ -466,3 +466,92 @@ fn email_html_renders_byte_for_byte_like_alertmanagers_go_code() {
         }
     }
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PIECES: &[&str] = &[
+        "{{",
+        "}}",
+        "{{-",
+        "-}}",
+        " ",
+        "\n",
+        ".",
+        "$",
+        "$x",
+        ":=",
+        "=",
+        "|",
+        "(",
+        ")",
+        "\"",
+        "`",
+        "'",
+        "/*",
+        "*/",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+        "define",
+        "template",
+        "block",
+        "break",
+        "continue",
+        "len",
+        "index",
+        "printf",
+        "eq",
+        "and",
+        "or",
+        "not",
+        "join",
+        "reReplaceAll",
+        "match",
+        "title",
+        "safeHtml",
+        "Alerts",
+        ".Alerts",
+        ".Status",
+        ".CommonLabels",
+        ".SortedPairs",
+        ".Remove",
+        ".Firing",
+        "\"x\"",
+        "\"%s %d %v\"",
+        "1",
+        "-1",
+        "0x1f",
+        "1.5",
+        "nil",
+        "true",
+        "\"[\"",
+        "é",
+        "<a href=\"",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn random_templates_parse_or_fail_and_never_panic(
+            picks in proptest::collection::vec(0..PIECES.len(), 0..40),
+        ) {
+            let text: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let t = Templates::with_defaults().with_limits(Limits {
+                max_output: 1 << 16,
+                max_steps: 10_000,
+                max_depth: 16,
+            });
+            let d = data(false);
+            let _ = t.execute_text(&text, &d);
+            let _ = t.execute_html(&text, &d);
+            let mut files = Templates::empty();
+            let _ = files.add_file("random.tmpl", &text);
+        }
+    }
+}
