@@ -32,7 +32,8 @@ pub use model::{
 };
 pub use receivers::{
     default_pagerduty_details, EmailConfig, MsTeamsConfig, OpsGenieConfig, OpsGenieResponder,
-    PagerdutyConfig, Receiver, SlackConfig, WebhookConfig,
+    PagerdutyConfig, PagerdutyImage, PagerdutyLink, Receiver, SlackAction, SlackConfig,
+    SlackConfirm, SlackField, WebhookConfig,
 };
 pub use values::{HostPort, HttpConfig, MatcherLine, RegexText, Secret, Url};
 

@@ -4,7 +4,8 @@
 //!   alert fires, `resolve` once all are resolved; `dedup_key` is the
 //!   SHA-256 of the group key; the summary (the `description` template) is
 //!   cut to 1024 characters; `severity` defaults to `error`, `source` to
-//!   the `client` template. `429` answers are retried, like 5xx.
+//!   the `client` template; `images` without `src` and `links` without
+//!   `href` are dropped. `429` answers are retried, like 5xx.
 //! * Events API v1 (`generic/2010-04-15/create_event.json`) when
 //!   `service_key` is set: `incident_key` instead of `dedup_key`, the
 //!   details at the top level, `client` fields on triggers only. `403` is
@@ -53,6 +54,25 @@ pub struct PagerdutyMessage {
     pub client_url: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<PagerdutyImageOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<PagerdutyLinkOut>,
+}
+
+/// An image of a v2 event (those with an empty `src` are dropped).
+#[derive(Debug, Serialize)]
+pub struct PagerdutyImageOut {
+    pub src: String,
+    pub alt: String,
+    pub href: String,
+}
+
+/// A link of a v2 event (those with an empty `href` are dropped).
+#[derive(Debug, Serialize)]
+pub struct PagerdutyLinkOut {
+    pub href: String,
+    pub text: String,
 }
 
 /// The v2 `payload`.
@@ -159,6 +179,8 @@ impl PagerdutyNotifier {
                 client,
                 client_url,
                 details,
+                images: Vec::new(),
+                links: Vec::new(),
             }
         } else {
             let severity = if s.severity.is_empty() {
@@ -191,6 +213,25 @@ impl PagerdutyNotifier {
                 client: r.text(&s.client),
                 client_url: r.text(&s.client_url),
                 details: BTreeMap::new(),
+                images: s
+                    .images
+                    .iter()
+                    .map(|i| PagerdutyImageOut {
+                        src: r.text(&i.src),
+                        alt: r.text(&i.alt),
+                        href: r.text(&i.href),
+                    })
+                    .filter(|i| !i.src.is_empty())
+                    .collect(),
+                links: s
+                    .links
+                    .iter()
+                    .map(|l| PagerdutyLinkOut {
+                        href: r.text(&l.href),
+                        text: r.text(&l.text),
+                    })
+                    .filter(|l| !l.href.is_empty())
+                    .collect(),
             }
         };
         r.check()?;

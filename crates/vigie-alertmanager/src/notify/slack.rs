@@ -2,7 +2,9 @@
 //! message with one attachment to the incoming-webhook `api_url` (or the
 //! URL in `api_url_file`). Every text is a template; the title is cut to
 //! 1024 characters. `mrkdwn_in` defaults to `fallback`, `pretext` and
-//! `text`. Only 5xx answers are retried.
+//! `text`; `fields` take `short_fields` unless they set `short`; `actions`
+//! (buttons) and their `confirm` are templated too. Only 5xx answers are
+//! retried.
 
 use std::time::Duration;
 
@@ -43,11 +45,62 @@ pub struct SlackAttachment {
     pub text: String,
     pub fallback: String,
     pub callback_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<SlackFieldOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<SlackActionOut>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub image_url: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub thumb_url: String,
     pub footer: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub color: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mrkdwn_in: Vec<String>,
+}
+
+/// A field of the attachment (`short` always written, as Alertmanager's
+/// pointer is always set).
+#[derive(Debug, Serialize)]
+pub struct SlackFieldOut {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    pub short: bool,
+}
+
+/// An action (button) of the attachment.
+#[derive(Debug, Serialize)]
+pub struct SlackActionOut {
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub style: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<SlackConfirmOut>,
+}
+
+/// The confirmation of an action.
+#[derive(Debug, Serialize)]
+pub struct SlackConfirmOut {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ok_text: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dismiss_text: String,
 }
 
 /// One `slack_configs` entry.
@@ -98,11 +151,40 @@ impl SlackNotifier {
             pretext: r.text(&s.pretext),
             text: r.text(&s.text),
             fallback: r.text(&s.fallback),
-            callback_id: r.text(r#"{{ template "slack.default.callbackid" . }}"#),
+            callback_id: r.text(&s.callback_id),
+            fields: Vec::new(),
+            actions: Vec::new(),
+            image_url: r.text(&s.image_url),
+            thumb_url: r.text(&s.thumb_url),
             footer: r.text(&s.footer),
             color: r.text(&s.color),
             mrkdwn_in,
         };
+        let mut attachment = attachment;
+        for field in &s.fields {
+            attachment.fields.push(SlackFieldOut {
+                title: r.text(&field.title),
+                value: r.text(&field.value),
+                short: field.short.unwrap_or(s.short_fields),
+            });
+        }
+        for action in &s.actions {
+            let confirm = action.confirm.as_ref().map(|c| SlackConfirmOut {
+                title: r.text(&c.title),
+                text: r.text(&c.text),
+                ok_text: r.text(&c.ok_text),
+                dismiss_text: r.text(&c.dismiss_text),
+            });
+            attachment.actions.push(SlackActionOut {
+                kind: r.text(&action.kind),
+                text: r.text(&action.text),
+                url: r.text(&action.url),
+                style: r.text(&action.style),
+                name: r.text(&action.name),
+                value: r.text(&action.value),
+                confirm,
+            });
+        }
         let message = SlackMessage {
             channel: r.text(&s.channel),
             username: r.text(&s.username),

@@ -431,6 +431,10 @@ async fn a_template_error_fails_the_notification_without_retry() {
     assert!(slack.requests().is_empty());
 }
 
+const SLACK_FIELDS_ACTIONS: &str = "    slack_configs:\n      - api_url: BASE/hook\n        short_fields: true\n        image_url: 'http://img/{{ .Status }}.png'\n        thumb_url: 'http://thumb/x.png'\n        callback_id: 'cb-{{ .CommonLabels.job }}'\n        fields:\n          - title: Job\n            value: '{{ .CommonLabels.job }}'\n          - title: Count\n            value: '{{ len .Alerts }}'\n            short: false\n        actions:\n          - type: button\n            text: 'Runbook {{ .CommonLabels.alertname }}'\n            url: 'http://runbook/{{ .CommonLabels.alertname }}'\n            style: danger\n          - type: button\n            text: Ack\n            name: ack\n            value: 'yes'\n            confirm:\n              text: Sure?\n              ok_text: 'Yes'\n";
+
+const PAGERDUTY_IMAGES_LINKS: &str = "    pagerduty_configs:\n      - routing_key: rk-123\n        url: BASE/v2/enqueue\n        class: c1\n        component: '{{ .CommonLabels.job }}'\n        group: g1\n        images:\n          - src: 'http://img/{{ .Status }}.png'\n            alt: status\n            href: http://dash/\n          - src: ''\n            alt: dropped\n        links:\n          - href: 'http://runbook/{{ .CommonLabels.alertname }}'\n            text: runbook\n          - href: ''\n            text: dropped\n";
+
 #[tokio::test]
 async fn notification_bodies_are_byte_for_byte_alertmanagers() {
     let opsgenie = "    opsgenie_configs:\n      - api_key: og-key\n        api_url: BASE/\n        tags: 'x,y'\n        priority: P2\n        details:\n          extra: '{{ .Status }}'\n        responders:\n          - name: 'ops,dba'\n            type: teams\n          - username: 'jo@example.org'\n            type: user\n";
@@ -446,6 +450,8 @@ async fn notification_bodies_are_byte_for_byte_alertmanagers() {
         (pagerduty, true, include_str!("golden/pagerduty_v2_resolved.json")),
         (opsgenie, false, include_str!("golden/opsgenie_firing.json")),
         (opsgenie, true, include_str!("golden/opsgenie_resolved.json")),
+        (SLACK_FIELDS_ACTIONS, false, include_str!("golden/slack_fields_actions.json")),
+        (PAGERDUTY_IMAGES_LINKS, false, include_str!("golden/pagerduty_v2_images_links.json")),
     ];
     for (yaml, resolved, want) in cases {
         let service = Recorder::start().await;
