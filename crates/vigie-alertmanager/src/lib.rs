@@ -41,8 +41,8 @@
 //!
 //! * TODO: the other integrations (WeChat, Pushover, VictorOps, SNS,
 //!   Telegram, Webex, Discord) are not in the configuration model (their
-//!   keys are rejected); e-mail `tls_config` and `CRAM-MD5`
-//!   authentication are not supported.
+//!   keys are rejected); e-mail `CRAM-MD5` authentication is not
+//!   supported.
 //! * TODO: `http_config` `oauth2`, `proxy_url` and custom CA/client
 //!   certificates (an integration using them fails clearly); the webhook
 //!   `url_file` setting.

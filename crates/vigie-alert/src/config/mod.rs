@@ -33,7 +33,7 @@ pub use model::{
 pub use receivers::{
     default_pagerduty_details, EmailConfig, MsTeamsConfig, OpsGenieConfig, OpsGenieResponder,
     PagerdutyConfig, PagerdutyImage, PagerdutyLink, Receiver, SlackAction, SlackConfig,
-    SlackConfirm, SlackField, WebhookConfig,
+    SlackConfirm, SlackField, TlsConfig, WebhookConfig,
 };
 pub use values::{HostPort, HttpConfig, MatcherLine, RegexText, Secret, Url};
 

@@ -211,6 +211,27 @@ pub struct EmailConfig {
     /// `global.smtp_require_tls` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_tls: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
+}
+
+/// `tls_config` of an e-mail config (Prometheus' common TLS settings).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsConfig {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ca_file: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cert_file: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key_file: String,
+    /// The name the server's certificate must have (default: the
+    /// smarthost's host).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub server_name: String,
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub min_version: String,
 }
 
 fn email_html() -> String {

@@ -5,6 +5,8 @@
 //!   plain TCP upgraded with `STARTTLS` when `require_tls` is true (the
 //!   default; a server that does not offer it is an error, as in
 //!   Alertmanager), never upgraded otherwise; `EHLO` with `hello`.
+//! * `tls_config`: `insecure_skip_verify`, `server_name`, `ca_file`,
+//!   `cert_file`/`key_file` (client certificate); `min_version` is ignored.
 //! * Authentication when `auth_username` is set and the server offers
 //!   `AUTH`: `PLAIN` or `LOGIN` (not `CRAM-MD5`).
 //! * The message is written as Alertmanager writes it: the `headers`
@@ -25,7 +27,7 @@ use std::time::Duration;
 use lettre::address::Envelope;
 use lettre::message::Mailboxes;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Identity, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use vigie_alert::config::EmailConfig;
@@ -157,8 +159,35 @@ impl EmailNotifier {
         let port: u16 = s.smarthost.port.parse().map_err(|_| {
             NotifyError::Build(format!("bad smarthost port {:?}", s.smarthost.port))
         })?;
-        let tls_parameters = || {
-            TlsParameters::new_rustls(host.clone())
+        let tls_parameters = || -> Result<TlsParameters, NotifyError> {
+            let tls = s.tls_config.clone().unwrap_or_default();
+            let name = if tls.server_name.is_empty() {
+                host.clone()
+            } else {
+                tls.server_name.clone()
+            };
+            let mut builder = TlsParameters::builder(name)
+                .dangerous_accept_invalid_certs(tls.insecure_skip_verify);
+            if !tls.ca_file.is_empty() {
+                let pem = std::fs::read(&tls.ca_file).map_err(|e| {
+                    NotifyError::Build(format!("read tls_config.ca_file {}: {e}", tls.ca_file))
+                })?;
+                let ca = Certificate::from_pem(&pem)
+                    .map_err(|e| NotifyError::Build(format!("tls_config.ca_file: {e}")))?;
+                builder = builder.add_root_certificate(ca);
+            }
+            if !tls.cert_file.is_empty() || !tls.key_file.is_empty() {
+                let read = |path: &str| {
+                    std::fs::read(path).map_err(|e| NotifyError::Build(format!("read {path}: {e}")))
+                };
+                let identity = Identity::from_pem(&read(&tls.cert_file)?, &read(&tls.key_file)?)
+                    .map_err(|e| {
+                        NotifyError::Build(format!("tls_config client certificate: {e}"))
+                    })?;
+                builder = builder.identify_with(identity);
+            }
+            builder
+                .build_rustls()
                 .map_err(|e| NotifyError::Build(format!("TLS settings: {e}")))
         };
         let tls = if port == 465 {

@@ -146,10 +146,10 @@ async fn insecure_skip_verify_reaches_a_self_signed_receiver_and_verification_is
     assert!(heads[0].starts_with("POST /skipped HTTP/1.1"), "{heads:?}");
 }
 
-#[tokio::test]
-async fn email_upgrades_with_starttls_and_never_sends_in_clear_after_a_bad_certificate() {
-    let dir = tempfile::tempdir().expect("dir");
-    let acceptor = acceptor(dir.path());
+/// A fake SMTP server offering `STARTTLS` with the self-signed certificate
+/// and going on over TLS; returns its address and the log of commands
+/// (`TLS` marks the upgrade, `DATA:` holds the message).
+async fn starttls_server(acceptor: TlsAcceptor) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -161,37 +161,75 @@ async fn email_upgrades_with_starttls_and_never_sends_in_clear_after_a_bad_certi
             let acceptor = acceptor.clone();
             let seen = seen.clone();
             tokio::spawn(async move {
-                let (read, mut write) = tcp.into_split();
-                let mut lines = BufReader::new(read);
-                let _ = write.write_all(b"220 fake ESMTP\r\n").await;
-                loop {
-                    let mut line = String::new();
-                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    seen.lock().expect("lock").push(line.trim_end().to_string());
-                    let upper = line.to_ascii_uppercase();
-                    if upper.starts_with("EHLO") {
-                        let _ = write
-                            .write_all(b"250-fake\r\n250-STARTTLS\r\n250 8BITMIME\r\n")
-                            .await;
-                    } else if upper.starts_with("STARTTLS") {
-                        let _ = write.write_all(b"220 ready\r\n").await;
-                        let tcp = lines.into_inner().reunite(write).expect("same stream");
-                        let handshake = acceptor.accept(tcp).await;
-                        seen.lock()
-                            .expect("lock")
-                            .push(format!("handshake ok: {}", handshake.is_ok()));
-                        return;
-                    } else {
-                        let _ = write.write_all(b"250 ok\r\n").await;
-                    }
+                let mut stream = BufReader::new(tcp);
+                let _ = stream.get_mut().write_all(b"220 fake ESMTP\r\n").await;
+                if !smtp_dialog(&mut stream, &seen, true).await {
+                    return;
                 }
+                let _ = stream.get_mut().write_all(b"220 ready\r\n").await;
+                let Ok(tls) = acceptor.accept(stream.into_inner()).await else {
+                    seen.lock().expect("lock").push("TLS failed".into());
+                    return;
+                };
+                seen.lock().expect("lock").push("TLS".into());
+                let mut tls = BufReader::new(tls);
+                smtp_dialog(&mut tls, &seen, false).await;
             });
         }
     });
+    (addr, log)
+}
+
+/// Answers SMTP commands until `QUIT` (false) or, when `offer_tls`,
+/// `STARTTLS` (true).
+async fn smtp_dialog<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    stream: &mut BufReader<S>,
+    log: &Mutex<Vec<String>>,
+    offer_tls: bool,
+) -> bool {
+    loop {
+        let mut line = String::new();
+        if stream.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return false;
+        }
+        log.lock().expect("lock").push(line.trim_end().to_string());
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            if offer_tls {
+                b"250-fake\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+            } else {
+                b"250-fake\r\n250 8BITMIME\r\n"
+            }
+        } else if upper.starts_with("STARTTLS") && offer_tls {
+            return true;
+        } else if upper.starts_with("DATA") {
+            let _ = stream.get_mut().write_all(b"354 go ahead\r\n").await;
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if stream.read_line(&mut l).await.unwrap_or(0) == 0 || l == ".\r\n" {
+                    break;
+                }
+                data.push_str(&l);
+            }
+            log.lock().expect("lock").push(format!("DATA:{data}"));
+            b"250 queued\r\n"
+        } else if upper.starts_with("QUIT") {
+            let _ = stream.get_mut().write_all(b"221 bye\r\n").await;
+            return false;
+        } else {
+            b"250 ok\r\n"
+        };
+        let _ = stream.get_mut().write_all(reply).await;
+    }
+}
+
+async fn send_email(
+    smarthost: &str,
+    extra: &str,
+) -> Result<(), vigie_alertmanager::notify::NotifyError> {
     let text = format!(
-        "route:\n  receiver: r\nreceivers:\n  - name: r\n    email_configs:\n      - to: ops@example.org\n        from: am@example.org\n        smarthost: {addr}\n"
+        "route:\n  receiver: r\nreceivers:\n  - name: r\n    email_configs:\n      - to: ops@example.org\n        from: am@example.org\n        smarthost: {smarthost}\n{extra}"
     );
     let config = Config::parse(&text).unwrap_or_else(|e| panic!("{e}"));
     let context = NotifierContext {
@@ -206,8 +244,14 @@ async fn email_upgrades_with_starttls_and_never_sends_in_clear_after_a_bad_certi
         alerts: &flush.alerts,
         integration: key,
     };
-    let e = notifier
-        .notify(&notification, Duration::from_secs(5))
+    notifier.notify(&notification, Duration::from_secs(5)).await
+}
+
+#[tokio::test]
+async fn email_upgrades_with_starttls_and_never_sends_in_clear_after_a_bad_certificate() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (addr, log) = starttls_server(acceptor(dir.path())).await;
+    let e = send_email(&addr, "")
         .await
         .expect_err("the self-signed certificate is refused");
     assert!(e.to_string().contains("smtp"), "{e}");
@@ -217,5 +261,29 @@ async fn email_upgrades_with_starttls_and_never_sends_in_clear_after_a_bad_certi
     assert!(
         !log.iter().any(|l| l.starts_with("MAIL")),
         "nothing sent in clear: {log:?}"
+    );
+}
+
+#[tokio::test]
+async fn email_tls_config_insecure_skip_verify_delivers_over_starttls() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (addr, log) = starttls_server(acceptor(dir.path())).await;
+    send_email(
+        &addr,
+        "        tls_config:\n          insecure_skip_verify: true\n",
+    )
+    .await
+    .expect("delivered over TLS");
+    let log = log.lock().expect("lock").clone();
+    let tls_at = log.iter().position(|l| l == "TLS").expect("upgraded");
+    let mail_at = log
+        .iter()
+        .position(|l| l.starts_with("MAIL FROM"))
+        .expect("mail sent");
+    assert!(tls_at < mail_at, "MAIL only after the upgrade: {log:?}");
+    let data = log.iter().find(|l| l.starts_with("DATA:")).expect("data");
+    assert!(
+        data.contains("Subject: [FIRING:1] Down (node)\r\n"),
+        "{data}"
     );
 }
