@@ -7,8 +7,9 @@
 //!   Alertmanager), never upgraded otherwise; `EHLO` with `hello`.
 //! * `tls_config`: `insecure_skip_verify`, `server_name`, `ca_file`,
 //!   `cert_file`/`key_file` (client certificate); `min_version` is ignored.
-//! * Authentication when `auth_username` is set and the server offers
-//!   `AUTH`: `PLAIN` or `LOGIN` (not `CRAM-MD5`).
+//! * Authentication when `auth_username` is set: `PLAIN` or `LOGIN` (not
+//!   `CRAM-MD5`); credentials are never sent over an unencrypted
+//!   connection to a non-local smarthost (Go's `PLAIN` refuses it too).
 //! * The message is written as Alertmanager writes it: the `headers`
 //!   (`Subject`, `To` and `From` default to the subject template and the
 //!   `to`/`from` settings), each templated and Q-encoded, `Message-Id`,
@@ -197,6 +198,7 @@ impl EmailNotifier {
         } else {
             Tls::None
         };
+        let encrypted = !matches!(tls, Tls::None);
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
             .port(port)
             .tls(tls)
@@ -205,6 +207,15 @@ impl EmailNotifier {
             builder = builder.hello_name(ClientId::Domain(s.hello.clone()));
         }
         if !s.auth_username.is_empty() {
+            let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
+            if !encrypted && !loopback {
+                // Go's PLAIN authentication refuses this too.
+                return Err(NotifyError::Build(
+                    "refusing to send SMTP credentials over an unencrypted connection \
+                     (require_tls is false and the smarthost is not local)"
+                        .into(),
+                ));
+            }
             builder = builder
                 .credentials(Credentials::new(
                     s.auth_username.clone(),

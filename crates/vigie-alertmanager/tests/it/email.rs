@@ -287,3 +287,13 @@ async fn the_message_is_byte_for_byte_alertmanagers() {
         );
     }
 }
+
+#[tokio::test]
+async fn credentials_are_never_sent_in_clear_to_a_remote_smarthost() {
+    let notifier = notifier(
+        "      - to: ops@example.org\n        from: am@example.org\n        smarthost: mail.example.org:25\n        require_tls: false\n        auth_username: user\n        auth_password: pass\n",
+    );
+    let e = send(&notifier, false).await.unwrap_err();
+    assert!(!e.is_retryable());
+    assert!(e.to_string().contains("unencrypted connection"), "{e}");
+}
