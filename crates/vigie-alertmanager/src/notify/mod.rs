@@ -29,7 +29,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use vigie_alert::dispatch::Flush;
 use vigie_alert::nflog::integrations;
-use vigie_alert::template::{TemplateData, TemplateError, Templates};
+use vigie_alert::template::{TemplateData, TemplateError, Templates, Value};
 use vigie_alert::{Alert, Config, IntegrationKey};
 
 /// A boxed future that can be sent between threads.
@@ -140,6 +140,8 @@ pub struct Renderer<'a> {
     templates: &'a Templates,
     /// The data the texts are rendered against.
     pub data: TemplateData,
+    /// `data` as a template value, built once.
+    value: Value,
     error: Option<TemplateError>,
 }
 
@@ -150,9 +152,11 @@ impl<'a> Renderer<'a> {
         notification: &Notification<'_>,
         external_url: &str,
     ) -> Self {
+        let data = TemplateData::new(notification.flush, notification.alerts, external_url);
         Self {
             templates,
-            data: TemplateData::new(notification.flush, notification.alerts, external_url),
+            value: data.to_value(),
+            data,
             error: None,
         }
     }
@@ -171,11 +175,7 @@ impl<'a> Renderer<'a> {
         if self.error.is_some() {
             return String::new();
         }
-        let result = if html {
-            self.templates.execute_html(text, &self.data)
-        } else {
-            self.templates.execute_text(text, &self.data)
-        };
+        let result = self.templates.render(text, &self.value, html);
         result.unwrap_or_else(|e| {
             self.error = Some(e);
             String::new()
