@@ -169,6 +169,13 @@ pub fn mask_secrets(text: &str) -> String {
             let lead = &value[..value.len() - value.trim_start().len()];
             out.push_str(&content[..value_at]);
             out.push_str(lead);
+            // An anchor stays, so that aliases to it still resolve.
+            if let Some(anchor) = v.strip_prefix('&') {
+                let name = anchor.split_whitespace().next().unwrap_or_default();
+                out.push('&');
+                out.push_str(name);
+                out.push(' ');
+            }
             out.push_str(SECRET_PLACEHOLDER);
             out.push_str(ending);
             if v.starts_with(['|', '>']) {
@@ -256,6 +263,21 @@ receivers:
         ] {
             assert!(masked.contains(kept), "{kept:?} missing in:\n{masked}");
         }
+    }
+
+    #[test]
+    fn anchors_on_secrets_are_kept_for_their_aliases() {
+        let text = "global:\n  smtp_auth_password: &pw hunter2\nreceivers:\n  - name: r\n    email_configs:\n      - auth_password: *pw\n";
+        let masked = mask_secrets(text);
+        assert!(
+            masked.contains("  smtp_auth_password: &pw <secret>\n"),
+            "{masked}"
+        );
+        assert!(
+            masked.contains("      - auth_password: <secret>\n"),
+            "{masked}"
+        );
+        assert!(!masked.contains("hunter2"));
     }
 
     #[test]
