@@ -45,9 +45,6 @@ fn map(set: &LabelSet) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Go prints its zero `time.Time` so.
-const GO_ZERO_TIME_STRING: &str = "0001-01-01 00:00:00 +0000 UTC";
-
 impl TemplateData {
     /// The data for `alerts` (those the notification plan sends) of `flush`.
     pub fn new(flush: &Flush, alerts: &[Alert], external_url: &str) -> Self {
@@ -94,11 +91,7 @@ impl TemplateData {
                         ("Labels", kv(&a.labels)),
                         ("Annotations", kv(&a.annotations)),
                         ("StartsAt", Value::Time(a.starts_at)),
-                        (
-                            "EndsAt",
-                            a.ends_at
-                                .map_or_else(|| Value::str(GO_ZERO_TIME_STRING), Value::Time),
-                        ),
+                        ("EndsAt", a.ends_at.map_or(Value::ZeroTime, Value::Time)),
                         ("GeneratorURL", Value::str(a.generator_url.clone())),
                         ("Fingerprint", Value::str(a.fingerprint.clone())),
                     ],

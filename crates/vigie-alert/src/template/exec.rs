@@ -452,6 +452,21 @@ pub(super) fn field(
         Value::Time(t) if name == "UnixNano" => no_args(Value::Int(t.as_nanos())),
         Value::Time(t) if name == "UTC" || name == "Local" => no_args(Value::Time(*t)),
         Value::Time(t) if name == "String" => no_args(Value::Str(super::value::go_time_string(*t))),
+        Value::Time(t) if name == "Format" => match args.as_slice() {
+            [Value::Str(layout)] => Ok(Value::Str(super::value::go_format(*t, layout))),
+            _ => Err("Format needs one layout string".into()),
+        },
+        Value::ZeroTime => match (name, args.as_slice()) {
+            ("Format", [Value::Str(layout)]) => {
+                Ok(Value::Str(super::value::go_format_zero(layout)))
+            }
+            ("Unix", []) => Ok(Value::Int(-62_135_596_800)),
+            ("UTC" | "Local", []) => Ok(Value::ZeroTime),
+            ("String", []) => Ok(Value::Str(value.print())),
+            ("IsZero", []) => Ok(Value::Bool(true)),
+            _ => Err(format!("can't evaluate field {name} in type time.Time")),
+        },
+        Value::Time(_) if name == "IsZero" => no_args(Value::Bool(false)),
         Value::Nil => Err(format!("nil pointer evaluating interface {{}}.{name}")),
         other => Err(format!(
             "can't evaluate field {name} in type {}",

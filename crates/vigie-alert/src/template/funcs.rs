@@ -1,7 +1,8 @@
 //! The functions templates may call: Go's `text/template` builtins
 //! (`and`, `or` are in the executor, which short-circuits them) and
 //! Alertmanager's (`toUpper`, `toLower`, `title`, `join`, `match`,
-//! `safeHtml`, `reReplaceAll`, `stringSlice`).
+//! `safeHtml`, `reReplaceAll`, `stringSlice`, and from later versions
+//! `date` and `tz`, UTC only).
 
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -33,6 +34,8 @@ const FUNCTIONS: &[&str] = &[
     "safeHtml",
     "reReplaceAll",
     "stringSlice",
+    "date",
+    "tz",
 ];
 
 /// Whether `name` is a function templates may call.
@@ -192,6 +195,26 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, String> {
                 items.push(Value::Str(string_arg(name, &args, i)?));
             }
             Ok(Value::List(Rc::new(items)))
+        }
+        "date" => {
+            arity(name, &args, 2)?;
+            let layout = string_arg(name, &args, 0)?;
+            match &args[1] {
+                Value::Time(t) => Ok(Value::Str(super::value::go_format(*t, &layout))),
+                Value::ZeroTime => Ok(Value::Str(super::value::go_format_zero(&layout))),
+                other => Err(format!("date needs a time, got {}", other.type_name())),
+            }
+        }
+        "tz" => {
+            arity(name, &args, 2)?;
+            let zone = string_arg(name, &args, 0)?;
+            if zone != "UTC" && zone != "Etc/UTC" {
+                return Err(format!("time zone {zone:?} is not supported (only UTC)"));
+            }
+            match &args[1] {
+                Value::Time(_) | Value::ZeroTime => Ok(args[1].clone()),
+                other => Err(format!("tz needs a time, got {}", other.type_name())),
+            }
         }
         _ => Err(format!("function {name:?} not defined")),
     }
@@ -381,7 +404,7 @@ fn format_one(verb: char, arg: &Value, precision: Option<usize>) -> String {
             Some(p) => s.chars().take(p).collect(),
             None => s.clone(),
         },
-        ('s', Value::List(_) | Value::Kv(_) | Value::Time(_)) => arg.print(),
+        ('s', Value::List(_) | Value::Kv(_) | Value::Time(_) | Value::ZeroTime) => arg.print(),
         ('q', Value::Str(s) | Value::Html(s)) => format!("{s:?}"),
         ('d', Value::Int(i)) => i.to_string(),
         ('t', Value::Bool(b)) => b.to_string(),

@@ -299,6 +299,18 @@ fn functions_behave_like_alertmanagers() {
             "2024-03-05 12:00:00 +0000 UTC",
         ),
         (r#"{{ (index .Alerts 0).StartsAt.Unix }}"#, "1709640000"),
+        (
+            r#"{{ date "2006-01-02 15:04 MST" (index .Alerts 0).StartsAt }}"#,
+            "2024-03-05 12:00 UTC",
+        ),
+        (
+            r#"{{ (index .Alerts 0).StartsAt | tz "UTC" | date "Jan _2" }}"#,
+            "Mar  5",
+        ),
+        (
+            r#"{{ (index .Alerts 0).EndsAt.IsZero }} {{ (index .Alerts 1).EndsAt.IsZero }}"#,
+            "true false",
+        ),
         (r#"{{ .Nothing.Here | len }}"#, ""),
     ];
     for (text, want) in cases.iter().take(cases.len() - 1) {

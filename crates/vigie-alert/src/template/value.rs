@@ -24,6 +24,8 @@ pub enum Value {
     /// templates.
     Html(String),
     Time(Timestamp),
+    /// Go's zero `time.Time` (the `EndsAt` of a firing alert).
+    ZeroTime,
     List(Rc<Vec<Value>>),
     /// A list of alerts: a list with the `Firing` and `Resolved` methods.
     Alerts(Rc<Vec<Value>>),
@@ -69,7 +71,7 @@ impl Value {
             Value::List(l) | Value::Alerts(l) => !l.is_empty(),
             Value::Kv(kv) => !kv.is_empty(),
             Value::Pairs(p) => !p.is_empty(),
-            Value::Time(_) | Value::Pair(_) | Value::Object(_) => true,
+            Value::Time(_) | Value::ZeroTime | Value::Pair(_) | Value::Object(_) => true,
         }
     }
 
@@ -82,7 +84,7 @@ impl Value {
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::Html(_) => "template.HTML",
-            Value::Time(_) => "time.Time",
+            Value::Time(_) | Value::ZeroTime => "time.Time",
             Value::List(_) => "[]string",
             Value::Alerts(_) => "template.Alerts",
             Value::Kv(_) => "template.KV",
@@ -119,6 +121,7 @@ impl Value {
             Value::Float(f) => out.push_str(&go_float(*f)),
             Value::Str(s) | Value::Html(s) => out.push_str(s),
             Value::Time(t) => out.push_str(&go_time_string(*t)),
+            Value::ZeroTime => out.push_str("0001-01-01 00:00:00 +0000 UTC"),
             Value::List(items) | Value::Alerts(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -269,4 +272,123 @@ pub fn html_url_escape(text: &str, starts_attribute: bool) -> String {
         }
     }
     html_autoescape(&normalized)
+}
+
+/// Go's `time.Time.Format(layout)` in UTC for the usual layout elements
+/// (`2006 06 01 1 Jan January 02 2 _2 15 03 3 04 4 05 5 PM pm Mon Monday
+/// MST -0700 -07:00 -07 Z07:00 Z0700 Z07` and fractions `.000`/`.999`);
+/// other text is copied.
+pub fn go_format(t: Timestamp, layout: &str) -> String {
+    let days = t.as_nanos().div_euclid(86_400_000_000_000);
+    let weekday = usize::try_from(days.rem_euclid(7)).unwrap_or(0);
+    go_format_civil(t.to_civil(), weekday, layout)
+}
+
+/// [`go_format`] of Go's zero time (Monday 1 January of year 1).
+pub fn go_format_zero(layout: &str) -> String {
+    go_format_civil((1, 1, 1, 0, 0, 0, 0), 4, layout)
+}
+
+/// [`go_format`] from civil fields; `weekday` counts from Thursday.
+fn go_format_civil(
+    civil: (i64, u32, u32, u32, u32, u32, u32),
+    weekday: usize,
+    layout: &str,
+) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const DAYS: [&str; 7] = [
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+    ];
+    let (y, mo, d, h, mi, s, n) = civil;
+    let month = MONTHS[usize::try_from(mo.saturating_sub(1)).unwrap_or(0).min(11)];
+    let weekday = DAYS[weekday.min(6)];
+    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    let tokens: [(&str, String); 28] = [
+        ("January", month.to_string()),
+        ("Jan", month[..3].to_string()),
+        ("Monday", weekday.to_string()),
+        ("Mon", weekday[..3].to_string()),
+        ("MST", "UTC".into()),
+        ("2006", format!("{y:04}")),
+        ("Z07:00", "Z".into()),
+        ("Z0700", "Z".into()),
+        ("Z07", "Z".into()),
+        ("-07:00", "+00:00".into()),
+        ("-0700", "+0000".into()),
+        ("-07", "+00".into()),
+        ("01", format!("{mo:02}")),
+        ("02", format!("{d:02}")),
+        ("_2", format!("{d:>2}")),
+        ("06", format!("{:02}", y.rem_euclid(100))),
+        ("15", format!("{h:02}")),
+        ("03", format!("{h12:02}")),
+        ("04", format!("{mi:02}")),
+        ("05", format!("{s:02}")),
+        ("PM", if h >= 12 { "PM" } else { "AM" }.into()),
+        ("pm", if h >= 12 { "pm" } else { "am" }.into()),
+        ("1", mo.to_string()),
+        ("2", d.to_string()),
+        ("3", h12.to_string()),
+        ("4", mi.to_string()),
+        ("5", s.to_string()),
+        ("", String::new()),
+    ];
+    let mut out = String::new();
+    let mut rest = layout;
+    'outer: while !rest.is_empty() {
+        // Fractions: `.000` (fixed digits) or `.999` (trailing zeros cut).
+        for (marker, fixed) in [(".0", true), (",0", true), (".9", false), (",9", false)] {
+            if rest.starts_with(marker) {
+                let digit = &marker[1..];
+                let count = rest[1..]
+                    .chars()
+                    .take_while(|c| c.to_string() == digit)
+                    .count();
+                let after = &rest[1 + count..];
+                if !after.starts_with(|c: char| c.is_ascii_digit()) {
+                    let digits = format!("{n:09}");
+                    let mut frac = digits[..count.min(9)].to_string();
+                    if !fixed {
+                        frac = frac.trim_end_matches('0').to_string();
+                    }
+                    if fixed || !frac.is_empty() {
+                        out.push_str(&marker[..1]);
+                        out.push_str(&frac);
+                    }
+                    rest = after;
+                    continue 'outer;
+                }
+            }
+        }
+        for (token, value) in &tokens {
+            if !token.is_empty() && rest.starts_with(token) {
+                out.push_str(value);
+                rest = &rest[token.len()..];
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
