@@ -17,6 +17,8 @@
 //! * [`nflog`]: the notification log and whether to notify again.
 //! * [`api_v2`]: the API v2 JSON models, request checks and list filters.
 //! * [`webhook`]: the webhook notification body (version 4).
+//! * [`template`]: notification templates (a subset of Go's
+//!   `text/template`) and Alertmanager's default templates.
 //!
 //! Nothing here panics on bad input: every problem is a typed error.
 
@@ -53,6 +55,7 @@ pub mod matcher;
 pub mod nflog;
 pub mod route;
 pub mod silence;
+pub mod template;
 pub mod time_interval;
 mod timestamp_serde;
 pub mod webhook;

@@ -10,7 +10,12 @@
 //! * [`state`]: silences, notification log and alerts saved as JSON files
 //!   under a data directory (atomically), restored at start.
 //! * [`notify`]: the [`notify::Notifier`] trait, the retry loop and the
-//!   webhook notifier.
+//!   notifiers: webhook, Slack, PagerDuty (Events API v1 and v2), OpsGenie,
+//!   Microsoft Teams (0.26's `MessageCard`) and e-mail (SMTP), their texts
+//!   rendered with [`vigie_alert::template`]; `http_config` basic auth,
+//!   bearer/`authorization` credentials and `insecure_skip_verify`.
+//! * [`templates`]: the configuration's `templates:` files, loaded at
+//!   start and at each reload.
 //! * [`api`]: [`api::router`], the axum router with Alertmanager's paths.
 //!
 //! Wiring it into a server:
@@ -29,15 +34,19 @@
 //! # Ok(()) }
 //! ```
 //!
+//! `GET /api/v2/status` shows the configuration text with its secrets
+//! replaced by `<secret>` ([`vigie_alert::config::mask_secrets`]).
+//!
 //! Not done yet (Alertmanager has them):
 //!
-//! * TODO: Slack, email, PagerDuty, OpsGenie and Microsoft Teams notifiers
-//!   (their integrations currently fail with [`notify::NotifyError::Unsupported`],
-//!   so the other integrations of a receiver still work).
-//! * TODO: `http_config` of webhooks (basic auth, bearer token, TLS
-//!   settings, proxy); the webhook `url_file` setting.
-//! * TODO: notification templates (`templates:`) and the API's
-//!   `/api/v2/alerts/groups` `externalURL` links.
+//! * TODO: the other integrations (WeChat, Pushover, VictorOps, SNS,
+//!   Telegram, Webex, Discord) are not in the configuration model (their
+//!   keys are rejected); e-mail `CRAM-MD5` authentication is not
+//!   supported.
+//! * TODO: `http_config` `oauth2`, `proxy_url` and custom CA/client
+//!   certificates (an integration using them fails clearly); the webhook
+//!   `url_file` setting.
+//! * TODO: the API's `/api/v2/alerts/groups` `externalURL` links.
 //! * TODO: clustering (gossip of silences and the notification log);
 //!   `/api/v2/status` always reports `cluster.status = "disabled"`.
 //! * TODO: metrics (`alertmanager_notifications_total`...).
@@ -46,6 +55,7 @@ pub mod api;
 pub mod notify;
 pub mod service;
 pub mod state;
+pub mod templates;
 
 pub use service::{
     AlertManager, AlertManagerOptions, AlertObserver, AlertTransition, ConfigSource, ExpireError,

@@ -24,7 +24,7 @@ mod observe;
 mod pipeline;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,8 +45,10 @@ use vigie_alert::{
 
 pub use observe::{AlertObserver, AlertTransition, Transition};
 
-use crate::notify::{build_notifiers, Notifier, NotifierContext, RetryPolicy};
+use crate::notify::{build_notifiers_with, Notifier, NotifierContext, RetryPolicy};
 use crate::state::{PersistedState, StateDir, StateError};
+use crate::templates::load_templates;
+use vigie_alert::template::Templates;
 
 /// Where the configuration comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +128,8 @@ pub enum ReloadError {
     Routes(#[from] DispatchError),
     #[error("inhibit rules: {0}")]
     Inhibition(#[from] MatcherError),
+    #[error("{0}")]
+    Templates(String),
     #[error("the configuration was given as text: there is no file to read again")]
     NoFile,
 }
@@ -196,16 +200,33 @@ struct Compiled {
     config: Config,
     dispatcher: Dispatcher,
     inhibitor: Inhibitor,
+    templates: Arc<Templates>,
 }
 
-fn compile(text: &str, local_offset_secs: i32) -> Result<Compiled, ReloadError> {
+/// Where relative `templates:` globs start: the configuration file's
+/// directory.
+fn base_dir(source: &ConfigSource) -> Option<&Path> {
+    match source {
+        ConfigSource::File(path) => path.parent(),
+        ConfigSource::Text(_) => None,
+    }
+}
+
+fn compile(
+    text: &str,
+    local_offset_secs: i32,
+    base: Option<&Path>,
+) -> Result<Compiled, ReloadError> {
     let config = Config::parse(text).map_err(ReloadError::Invalid)?;
+    let templates =
+        Arc::new(load_templates(&config.templates, base).map_err(ReloadError::Templates)?);
     let dispatcher = Dispatcher::new(&config)?.with_local_offset(local_offset_secs);
     let inhibitor = Inhibitor::from_config(&config.inhibit_rules)?;
     Ok(Compiled {
         config,
         dispatcher,
         inhibitor,
+        templates,
     })
 }
 
@@ -232,7 +253,7 @@ impl AlertManager {
     /// background tasks (needs a `tokio` runtime with timers).
     pub async fn start(options: AlertManagerOptions) -> Result<Arc<Self>, StartError> {
         let text = read_source(&options.config)?;
-        let compiled = compile(&text, options.local_offset_secs)?;
+        let compiled = compile(&text, options.local_offset_secs, base_dir(&options.config))?;
         let state_dir = StateDir::open(&options.data_dir)?;
         let loader = state_dir.clone();
         let persisted = tokio::task::spawn_blocking(move || loader.load())
@@ -249,7 +270,8 @@ impl AlertManager {
             client,
             external_url: options.external_url.clone(),
         };
-        let notifiers = build_notifiers(&compiled.config, &notifier_context);
+        let notifiers =
+            build_notifiers_with(&compiled.config, &notifier_context, &compiled.templates);
         let now = Timestamp::now();
         let mut dispatcher = compiled.dispatcher;
         for alert in persisted.alerts.iter() {
@@ -360,8 +382,16 @@ impl AlertManager {
     /// notification log stay; groups are rebuilt from the stored alerts.
     /// An invalid configuration changes nothing.
     pub async fn reload(&self, text: &str) -> Result<(), ReloadError> {
-        let compiled = compile(text, self.options.local_offset_secs)?;
-        let notifiers = build_notifiers(&compiled.config, &self.notifier_context);
+        let compiled = compile(
+            text,
+            self.options.local_offset_secs,
+            base_dir(&self.options.config),
+        )?;
+        let notifiers = build_notifiers_with(
+            &compiled.config,
+            &self.notifier_context,
+            &compiled.templates,
+        );
         let mut state = self.state.lock().await;
         let now = Timestamp::now();
         let mut dispatcher = compiled.dispatcher;
@@ -498,11 +528,12 @@ impl AlertManager {
         Ok(())
     }
 
-    /// `GET /api/v2/status`: `config.original` is the loaded YAML text.
+    /// `GET /api/v2/status`: `config.original` is the loaded YAML text with
+    /// its secrets shown as `<secret>` (as Alertmanager shows them).
     pub async fn status(&self) -> AlertmanagerStatus {
         let state = self.state.lock().await;
-        let mut status =
-            AlertmanagerStatus::standalone(&state.config.original, self.started_at, version_info());
+        let masked = vigie_alert::config::mask_secrets(&state.config.original);
+        let mut status = AlertmanagerStatus::standalone(&masked, self.started_at, version_info());
         if let Some(address) = &self.options.cluster_address {
             status.cluster = api_v2::ClusterStatus::single_peer(address, self.started_at);
         }

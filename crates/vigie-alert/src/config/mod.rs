@@ -14,6 +14,7 @@
 //! span sections (receivers and time intervals that routes name, global
 //! defaults that notifiers need) are in `validate.rs`.
 
+mod mask;
 mod model;
 mod receivers;
 mod validate;
@@ -24,13 +25,15 @@ use std::fmt;
 use serde::Serialize;
 use vigie_config::read_document;
 
+pub use mask::{mask_secrets, SECRET_PLACEHOLDER};
 pub use model::{
     combined_matchers, FileConfig, GlobalConfig, InhibitRuleConfig, RouteConfig,
     DEFAULT_OPSGENIE_API_URL, DEFAULT_PAGERDUTY_URL,
 };
 pub use receivers::{
     default_pagerduty_details, EmailConfig, MsTeamsConfig, OpsGenieConfig, OpsGenieResponder,
-    PagerdutyConfig, Receiver, SlackConfig, WebhookConfig,
+    PagerdutyConfig, PagerdutyImage, PagerdutyLink, Receiver, SlackAction, SlackConfig,
+    SlackConfirm, SlackField, TlsConfig, WebhookConfig,
 };
 pub use values::{HostPort, HttpConfig, MatcherLine, RegexText, Secret, Url};
 

@@ -89,6 +89,61 @@ pub struct SlackConfig {
     pub link_names: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mrkdwn_in: Vec<String>,
+    #[serde(default = "slack_callback_id")]
+    pub callback_id: String,
+    #[serde(default)]
+    pub image_url: String,
+    #[serde(default)]
+    pub thumb_url: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<SlackField>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<SlackAction>,
+}
+
+/// One attachment field of a Slack message (`title` and `value` needed;
+/// `short` defaults to the config's `short_fields`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlackField {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short: Option<bool>,
+}
+
+/// One button of a Slack message (`type` and `text` needed, and `url` or
+/// `name`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlackAction {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub style: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<SlackConfirm>,
+}
+
+/// The confirmation of a Slack action (`text` needed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlackConfirm {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub ok_text: String,
+    #[serde(default)]
+    pub dismiss_text: String,
 }
 
 fn slack_username() -> String {
@@ -120,6 +175,9 @@ fn slack_icon_emoji() -> String {
 }
 fn slack_icon_url() -> String {
     template("slack.default.iconurl")
+}
+fn slack_callback_id() -> String {
+    template("slack.default.callbackid")
 }
 
 /// `email_configs` entry; empty settings take the `global.smtp_*` ones.
@@ -153,6 +211,27 @@ pub struct EmailConfig {
     /// `global.smtp_require_tls` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_tls: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
+}
+
+/// `tls_config` of an e-mail config (Prometheus' common TLS settings).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsConfig {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ca_file: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cert_file: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key_file: String,
+    /// The name the server's certificate must have (default: the
+    /// smarthost's host).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub server_name: String,
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub min_version: String,
 }
 
 fn email_html() -> String {
@@ -196,6 +275,30 @@ pub struct PagerdutyConfig {
     pub component: String,
     #[serde(default)]
     pub group: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<PagerdutyImage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<PagerdutyLink>,
+}
+
+/// An image of a PagerDuty v2 event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PagerdutyImage {
+    #[serde(default)]
+    pub src: String,
+    #[serde(default)]
+    pub alt: String,
+    #[serde(default)]
+    pub href: String,
+}
+
+/// A link of a PagerDuty v2 event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PagerdutyLink {
+    #[serde(default)]
+    pub href: String,
+    #[serde(default)]
+    pub text: String,
 }
 
 fn pagerduty_client() -> String {

@@ -378,3 +378,29 @@ fn regression_an_unreadable_document_reports_only_why() {
     let empty = errors("");
     assert_eq!(empty, ["no routes provided"]);
 }
+
+#[test]
+fn slack_fields_and_actions_need_what_alertmanager_needs() {
+    let text = "route:\n  receiver: r\nreceivers:\n  - name: r\n    slack_configs:\n      - api_url: http://s/\n        fields:\n          - title: t\n        actions:\n          - type: button\n            text: x\n            confirm:\n              title: c\n";
+    let e = errors(text);
+    assert!(
+        e.iter().any(|m| m.contains(
+            "receivers[0].slack_configs[0].fields[0]: missing value in Slack field configuration"
+        )),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.contains("missing name or url in Slack action configuration")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.contains("missing text in Slack confirmation configuration")),
+        "{e:?}"
+    );
+    let ok = "route:\n  receiver: r\nreceivers:\n  - name: r\n    slack_configs:\n      - api_url: http://s/\n        fields:\n          - {title: t, value: v, short: true}\n    pagerduty_configs:\n      - routing_key: k\n        images: [{src: 'http://i/'}]\n        links: [{href: 'http://l/', text: l}]\n";
+    let c = Config::parse(ok).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.receivers[0].slack_configs[0].fields[0].short, Some(true));
+    assert_eq!(c.receivers[0].pagerduty_configs[0].links[0].text, "l");
+}

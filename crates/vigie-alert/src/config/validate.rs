@@ -207,6 +207,30 @@ fn apply_global(c: &mut Checker<'_>, path: &str, r: &mut Receiver, g: &GlobalCon
             s.api_url.clone_from(&g.slack_api_url);
             s.api_url_file.clone_from(&g.slack_api_url_file);
         }
+        for (k, field) in s.fields.iter().enumerate() {
+            let at = format!("{at}.fields[{k}]");
+            if field.title.is_empty() {
+                c.error(&at, "missing title in Slack field configuration");
+            }
+            if field.value.is_empty() {
+                c.error(&at, "missing value in Slack field configuration");
+            }
+        }
+        for (k, action) in s.actions.iter().enumerate() {
+            let at = format!("{at}.actions[{k}]");
+            if action.kind.is_empty() {
+                c.error(&at, "missing type in Slack action configuration");
+            }
+            if action.text.is_empty() {
+                c.error(&at, "missing text in Slack action configuration");
+            }
+            if action.url.is_empty() && action.name.is_empty() {
+                c.error(&at, "missing name or url in Slack action configuration");
+            }
+            if action.confirm.as_ref().is_some_and(|f| f.text.is_empty()) {
+                c.error(&at, "missing text in Slack confirmation configuration");
+            }
+        }
     }
     for (j, p) in r.pagerduty_configs.iter_mut().enumerate() {
         let at = format!("{path}.pagerduty_configs[{j}]");

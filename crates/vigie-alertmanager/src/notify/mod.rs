@@ -7,9 +7,17 @@
 //!   retried, everything bounded by a deadline (the group interval, at
 //!   least 10 seconds, as Alertmanager bounds a flush).
 //! * [`build_notifiers`]: the notifier of every integration of a
-//!   configuration; only webhooks are implemented ([`webhook`]), the
-//!   others answer [`NotifyError::Unsupported`].
+//!   configuration: [`webhook`], [`slack`], [`pagerduty`], [`opsgenie`],
+//!   [`msteams`] and [`email`], their texts rendered with the
+//!   configuration's [`Templates`]; [`http`] holds what the HTTP ones
+//!   share (`http_config`, answers, Go's JSON encoding).
 
+pub mod email;
+pub mod http;
+pub mod msteams;
+pub mod opsgenie;
+pub mod pagerduty;
+pub mod slack;
 pub mod webhook;
 
 use std::collections::BTreeMap;
@@ -21,6 +29,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use vigie_alert::dispatch::Flush;
 use vigie_alert::nflog::integrations;
+use vigie_alert::template::{TemplateData, TemplateError, Templates, Value};
 use vigie_alert::{Alert, Config, IntegrationKey};
 
 /// A boxed future that can be sent between threads.
@@ -35,6 +44,10 @@ pub enum NotifyError {
     /// The receiver answered with an HTTP status (retried on 5xx only).
     #[error("unexpected status code {status}: {body}")]
     Status { status: u16, body: String },
+    /// The receiver answered with a status it asks to retry on (PagerDuty
+    /// and OpsGenie `429`, PagerDuty v1 `403`): retried.
+    #[error("unexpected status code {status}: {body}")]
+    Throttled { status: u16, body: String },
     /// The request did not get an answer (retried).
     #[error("request failed: {0}")]
     Transport(String),
@@ -58,7 +71,7 @@ impl NotifyError {
     pub fn is_retryable(&self) -> bool {
         match self {
             NotifyError::Status { status, .. } => (500..600).contains(status),
-            NotifyError::Transport(_) => true,
+            NotifyError::Transport(_) | NotifyError::Throttled { .. } => true,
             NotifyError::Build(_) | NotifyError::Unsupported(_) | NotifyError::GaveUp { .. } => {
                 false
             }
@@ -99,6 +112,82 @@ impl Notifier for UnsupportedNotifier {
         _timeout: Duration,
     ) -> BoxFuture<'a, Result<(), NotifyError>> {
         Box::pin(async move { Err(NotifyError::Unsupported(self.kind.clone())) })
+    }
+}
+
+/// A notifier whose settings could not be used (a secret file that cannot
+/// be read, an unsupported `http_config` option): always fails with that
+/// error, without retry.
+#[derive(Debug, Clone)]
+pub struct FailingNotifier {
+    pub error: String,
+}
+
+impl Notifier for FailingNotifier {
+    fn notify<'a>(
+        &'a self,
+        _notification: &'a Notification<'a>,
+        _timeout: Duration,
+    ) -> BoxFuture<'a, Result<(), NotifyError>> {
+        Box::pin(async move { Err(NotifyError::Build(self.error.clone())) })
+    }
+}
+
+/// Renders a notifier's texts against one notification's data; the first
+/// error is kept and the texts after it render empty (Alertmanager's
+/// `TmplText`).
+pub struct Renderer<'a> {
+    templates: &'a Templates,
+    /// The data the texts are rendered against.
+    pub data: TemplateData,
+    /// `data` as a template value, built once.
+    value: Value,
+    error: Option<TemplateError>,
+}
+
+impl<'a> Renderer<'a> {
+    /// The renderer for `notification`.
+    pub fn new(
+        templates: &'a Templates,
+        notification: &Notification<'_>,
+        external_url: &str,
+    ) -> Self {
+        let data = TemplateData::new(notification.flush, notification.alerts, external_url);
+        Self {
+            templates,
+            value: data.to_value(),
+            data,
+            error: None,
+        }
+    }
+
+    /// `text` rendered as a text template.
+    pub fn text(&mut self, text: &str) -> String {
+        self.render(text, false)
+    }
+
+    /// `text` rendered as an HTML template.
+    pub fn html(&mut self, text: &str) -> String {
+        self.render(text, true)
+    }
+
+    fn render(&mut self, text: &str, html: bool) -> String {
+        if self.error.is_some() {
+            return String::new();
+        }
+        let result = self.templates.render(text, &self.value, html);
+        result.unwrap_or_else(|e| {
+            self.error = Some(e);
+            String::new()
+        })
+    }
+
+    /// The first template error, as a notification error (not retried).
+    pub fn check(&mut self) -> Result<(), NotifyError> {
+        match self.error.take() {
+            Some(e) => Err(NotifyError::Build(e.to_string())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -177,36 +266,95 @@ pub struct NotifierContext {
     pub external_url: String,
 }
 
-/// The notifier of every integration of every receiver of `config`.
+/// The notifier of every integration of every receiver of `config`, with
+/// the default templates only.
 pub fn build_notifiers(
     config: &Config,
     context: &NotifierContext,
+) -> BTreeMap<IntegrationKey, Arc<dyn Notifier>> {
+    build_notifiers_with(config, context, &Arc::new(Templates::with_defaults()))
+}
+
+/// Time a client of its own (`tls_config`) waits for an answer at most.
+const OWN_CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The notifier of every integration of every receiver of `config`, texts
+/// rendered with `templates`.
+pub fn build_notifiers_with(
+    config: &Config,
+    context: &NotifierContext,
+    templates: &Arc<Templates>,
 ) -> BTreeMap<IntegrationKey, Arc<dyn Notifier>> {
     let mut notifiers: BTreeMap<IntegrationKey, Arc<dyn Notifier>> = BTreeMap::new();
     for receiver in &config.receivers {
         for integration in integrations(receiver) {
             let key = integration.key;
             let index = usize::try_from(key.index).unwrap_or(usize::MAX);
-            let notifier: Arc<dyn Notifier> = match key.integration.as_str() {
-                "webhook" => match receiver.webhook_configs.get(index) {
-                    Some(settings) => Arc::new(webhook::WebhookNotifier::new(
-                        settings,
-                        context.client.clone(),
-                        context.external_url.clone(),
-                    )),
-                    None => continue,
-                },
+            let shared = Shared {
+                client: context.client.clone(),
+                external_url: context.external_url.clone(),
+                templates: Arc::clone(templates),
+            };
+            let built: Option<Result<Arc<dyn Notifier>, String>> = match key.integration.as_str() {
+                "webhook" => receiver.webhook_configs.get(index).map(|settings| {
+                    let http = http::HttpSettings::from_config(
+                        settings.http_config.as_ref(),
+                        OWN_CLIENT_TIMEOUT,
+                    )?;
+                    Ok(Arc::new(
+                        webhook::WebhookNotifier::new(
+                            settings,
+                            context.client.clone(),
+                            context.external_url.clone(),
+                        )
+                        .with_http(http),
+                    ) as Arc<dyn Notifier>)
+                }),
+                "slack" => receiver.slack_configs.get(index).map(|s| {
+                    slack::SlackNotifier::new(s, shared).map(|n| Arc::new(n) as Arc<dyn Notifier>)
+                }),
+                "pagerduty" => receiver.pagerduty_configs.get(index).map(|s| {
+                    pagerduty::PagerdutyNotifier::new(s, shared)
+                        .map(|n| Arc::new(n) as Arc<dyn Notifier>)
+                }),
+                "opsgenie" => receiver.opsgenie_configs.get(index).map(|s| {
+                    opsgenie::OpsGenieNotifier::new(s, shared)
+                        .map(|n| Arc::new(n) as Arc<dyn Notifier>)
+                }),
+                "msteams" => receiver.msteams_configs.get(index).map(|s| {
+                    msteams::MsTeamsNotifier::new(s, shared)
+                        .map(|n| Arc::new(n) as Arc<dyn Notifier>)
+                }),
+                "email" => receiver.email_configs.get(index).map(|s| {
+                    email::EmailNotifier::new(s, shared).map(|n| Arc::new(n) as Arc<dyn Notifier>)
+                }),
                 other => {
-                    tracing::warn!(integration = %key, "{other} notifications are not implemented yet");
-                    Arc::new(UnsupportedNotifier {
+                    tracing::warn!(integration = %key, "{other} notifications are not implemented");
+                    Some(Ok(Arc::new(UnsupportedNotifier {
                         kind: other.to_string(),
-                    })
+                    }) as Arc<dyn Notifier>))
+                }
+            };
+            let notifier = match built {
+                None => continue,
+                Some(Ok(notifier)) => notifier,
+                Some(Err(error)) => {
+                    tracing::warn!(integration = %key, %error, "notifier cannot be built");
+                    Arc::new(FailingNotifier { error })
                 }
             };
             notifiers.insert(key, notifier);
         }
     }
     notifiers
+}
+
+/// What every notifier is built with besides its own settings.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub client: reqwest::Client,
+    pub external_url: String,
+    pub templates: Arc<Templates>,
 }
 
 #[cfg(test)]
@@ -237,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn every_integration_gets_a_notifier_and_webhooks_are_real() {
+    fn every_integration_gets_a_notifier() {
         let text = "route:\n  receiver: r\nreceivers:\n  - name: r\n    webhook_configs:\n      - url: http://127.0.0.1:1/\n    slack_configs:\n      - api_url: http://127.0.0.1:1/slack\n        channel: '#x'\n";
         let config = Config::parse(text).unwrap_or_else(|e| panic!("{e}"));
         let context = NotifierContext {
@@ -247,5 +395,10 @@ mod tests {
         let notifiers = build_notifiers(&config, &context);
         let kinds: Vec<String> = notifiers.keys().map(ToString::to_string).collect();
         assert_eq!(kinds, ["r/slack/0", "r/webhook/0"]);
+        assert!(NotifyError::Throttled {
+            status: 429,
+            body: String::new()
+        }
+        .is_retryable());
     }
 }

@@ -9,13 +9,10 @@ use std::time::Duration;
 use vigie_alert::config::WebhookConfig;
 use vigie_alert::webhook::webhook_message;
 
+use super::http::{send, HttpSettings};
 use super::{BoxFuture, Notification, Notifier, NotifyError};
 
-/// The `User-Agent` Alertmanager 0.25 sends (receivers may look for it).
-pub const USER_AGENT: &str = "Alertmanager/0.25.0";
-
-/// At most this much of an error answer's body is kept in the error.
-const ERROR_BODY_LIMIT: usize = 1024;
+pub use super::http::USER_AGENT;
 
 /// One `webhook_configs` entry.
 #[derive(Debug, Clone)]
@@ -24,6 +21,7 @@ pub struct WebhookNotifier {
     max_alerts: u64,
     client: reqwest::Client,
     external_url: String,
+    http: HttpSettings,
 }
 
 impl WebhookNotifier {
@@ -34,7 +32,14 @@ impl WebhookNotifier {
             max_alerts: settings.max_alerts,
             client,
             external_url,
+            http: HttpSettings::default(),
         }
+    }
+
+    /// The same notifier with `http_config` settings (authentication).
+    pub fn with_http(mut self, http: HttpSettings) -> Self {
+        self.http = http;
+        self
     }
 
     /// The URL notifications are posted to.
@@ -54,48 +59,13 @@ impl WebhookNotifier {
             self.max_alerts,
         );
         let body = serde_json::to_vec(&message).map_err(|e| NotifyError::Build(e.to_string()))?;
-        let mut request = self
-            .client
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::USER_AGENT, USER_AGENT)
-            .body(body);
-        if !timeout.is_zero() {
-            request = request.timeout(timeout);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| NotifyError::Transport(without_url(&e)))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let text = response.text().await.unwrap_or_default();
-        let mut body: String = text.chars().take(ERROR_BODY_LIMIT).collect();
-        if body.len() < text.len() {
-            body.push('…');
-        }
-        Err(NotifyError::Status {
-            status: status.as_u16(),
-            body,
-        })
+        send(
+            self.http.post_json(&self.client, &self.url, body),
+            timeout,
+            &[],
+        )
+        .await
     }
-}
-
-/// The error without its URL: webhook URLs often carry tokens.
-fn without_url(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    if let Some(url) = error.url() {
-        text = text.replace(url.as_str(), "<url>");
-    }
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl Notifier for WebhookNotifier {

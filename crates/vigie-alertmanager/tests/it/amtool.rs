@@ -210,3 +210,31 @@ async fn amtool_config_show_and_routes_test() {
     assert_eq!(routed_default.trim(), "hook");
     am.stop().await;
 }
+
+#[tokio::test]
+async fn amtool_config_show_masks_secrets_and_routes_still_load() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hook = Hook::start().await;
+    let text = format!(
+        "global:\n  smtp_auth_password: smtp-pass-1\n  slack_api_url: http://127.0.0.1:1/slack-token-2\nroute:\n  receiver: hook\n  group_wait: 1s\n  routes:\n    - receiver: pager\n      matchers: [team=db]\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: {}\n        http_config:\n          basic_auth: {{username: u, password: basic-pass-3}}\n  - name: pager\n    pagerduty_configs:\n      - routing_key: routing-key-4\n    slack_configs:\n      - channel: '#db'\n    opsgenie_configs:\n      - api_key: opsgenie-key-5\n",
+        hook.url
+    );
+    let am = TestAm::start(dir.path(), &text).await;
+    let shown = amtool(&am, &["config", "show"]).await;
+    for secret in [
+        "smtp-pass-1",
+        "slack-token-2",
+        "basic-pass-3",
+        "routing-key-4",
+        "opsgenie-key-5",
+    ] {
+        assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+    }
+    assert!(shown.contains("smtp_auth_password: <secret>"), "{shown}");
+    assert!(shown.contains("routing_key: <secret>"), "{shown}");
+    assert!(shown.contains(&hook.url), "{shown}");
+    // amtool loads the shown configuration with Alertmanager's loader.
+    let routed = amtool(&am, &["config", "routes", "test", "team=db"]).await;
+    assert_eq!(routed.trim(), "pager");
+    am.stop().await;
+}

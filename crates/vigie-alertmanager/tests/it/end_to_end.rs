@@ -259,3 +259,43 @@ async fn a_change_is_saved_shortly_after_without_waiting_for_shutdown() {
     }
     am.stop().await;
 }
+
+#[tokio::test]
+async fn user_template_files_are_loaded_relative_to_the_config_and_reloaded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("tmpl")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("tmpl/custom.tmpl"),
+        r#"{{ define "custom.title" }}{{ .Status | toUpper }} {{ .CommonLabels.alertname }} on {{ range .Alerts }}{{ .Labels.instance }}{{ end }}{{ end }}"#,
+    )
+    .expect("write template");
+    let slack = crate::fake_services::Recorder::start().await;
+    let text = format!(
+        "templates: ['tmpl/*.tmpl']\nroute:\n  receiver: team-x\n  group_by: [alertname]\n  group_wait: 1s\nreceivers:\n  - name: team-x\n    slack_configs:\n      - api_url: {}/slack\n        title: '{{{{ template \"custom.title\" . }}}}'\n",
+        slack.base
+    );
+    let am = crate::support::TestAm::start(dir.path(), &text).await;
+    am.post_json(
+        "/api/v2/alerts",
+        &crate::support::alert_body(&[("alertname", "Down"), ("instance", "web-1")], None),
+    )
+    .await;
+    let requests = slack.wait_for(1).await;
+    let attachment = &requests[0].body["attachments"][0];
+    assert_eq!(attachment["title"], "FIRING Down on web-1");
+    assert_eq!(
+        attachment["title_link"],
+        "http://am.test:9093/#/alerts?receiver=team-x"
+    );
+
+    // A template file that does not parse makes the reload fail, naming
+    // the file; the running configuration stays.
+    std::fs::write(
+        dir.path().join("tmpl/broken.tmpl"),
+        "{{ define \"x\" }}{{ if }}",
+    )
+    .expect("write");
+    let e = am.service.reload_from_source().await.unwrap_err();
+    assert!(e.to_string().starts_with("template: broken.tmpl:1:"), "{e}");
+    am.stop().await;
+}

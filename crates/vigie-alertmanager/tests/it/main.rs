@@ -4,5 +4,9 @@
 
 mod amtool;
 mod api_answers;
+mod email;
 mod end_to_end;
+mod fake_services;
+mod notifiers;
 mod support;
+mod tls;
