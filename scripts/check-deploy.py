@@ -19,6 +19,8 @@ batch of errors, printing each one.
                             keys, security context, kustomization)
   systemd UNIT              the unit's sections, hardening keys and paths
   extract-config DIR OUT    write the ConfigMap's vigie.yaml to OUT
+  readme FILE               FILE's metric table lists every metric family,
+                            and no other
 """
 
 import json
@@ -460,6 +462,16 @@ def extract_config(dirname, out):
     sys.exit("no ConfigMap with vigie.yaml")
 
 
+def check_readme(path):
+    fams = set(metric_families()) - {"up"}
+    listed = set(re.findall(r"^\| `(vigie_[a-z0-9_]+)` \|", Path(path).read_text(), re.M))
+    for n in sorted(fams - listed):
+        err(f"{path}: metric {n} missing from the table (scripts/check-deploy.py metrics prints it)")
+    for n in sorted(listed - fams):
+        err(f"{path}: the table lists {n}, which vigie does not expose")
+    finish(f"readme ({len(listed)} metrics listed)")
+
+
 # ---------------------------------------------------------------------- systemd
 
 SYSTEMD_KEYS = {
@@ -550,6 +562,8 @@ def main(argv):
         check_kubernetes(args[0])
     elif cmd == "systemd":
         check_systemd(args[0])
+    elif cmd == "readme":
+        check_readme(args[0])
     elif cmd == "extract-config":
         extract_config(args[0], args[1])
     else:

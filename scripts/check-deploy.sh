@@ -68,6 +68,7 @@ check_dir() {
 
   step "PromQL: metric names, labels and values against the Rust sources"
   $CHECK promql "$D/prometheus/security-alert-rules.yaml" "$D"/grafana/dashboards/*.json
+  $CHECK readme "$D/README.md"
 
   step "Grafana dashboards: JSON, shape, PromQL syntax"
   $CHECK grafana "$D"/grafana/dashboards/*.json
