@@ -438,6 +438,18 @@ def check_kubernetes(dirname):
     for name in re.findall(r"\$\{(\w+)\}", cm["data"]["vigie.yaml"]):
         if name not in env:
             err(f"configmap.yaml: ${{{name}}} is not set in the Deployment's environment")
+    # every key of the ConfigMap's configuration is a key of
+    # deploy/vigie.example.yaml, which lists them all at their defaults
+    example = yaml.safe_load((d.parent / "vigie.example.yaml").read_text())
+
+    def known_keys(node, ref, path):
+        for k, v in node.items():
+            if not isinstance(ref, dict) or k not in ref:
+                err(f"configmap.yaml: vigie.yaml: unknown key {path}{k} (not in deploy/vigie.example.yaml)")
+            elif isinstance(v, dict) and isinstance(ref[k], dict) and ref[k]:
+                known_keys(v, ref[k], f"{path}{k}.")
+
+    known_keys(cfg, example, "")
     for tok in (cfg.get("auth") or {}).get("tokens") or []:
         if not set(tok.get("scopes", [])) <= {"ingest", "read", "write", "admin"}:
             err(f"configmap.yaml: token {tok.get('name')}: unknown scope")

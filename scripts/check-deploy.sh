@@ -6,8 +6,8 @@
 #   scripts/check-deploy.sh             install what is missing, check deploy/, self-test
 #   scripts/check-deploy.sh --only DIR  check DIR (a copy of deploy/); no install, no self-test
 #
-# Needs: promtool (Debian `prometheus`), Python with PyYAML, jsonschema and
-# kubernetes-validate (installed with pip when missing). systemd-analyze is
+# Needs: promtool (Debian `prometheus`), Python with PyYAML, jsonschema,
+# kubernetes-validate and yamllint (installed with pip when missing). systemd-analyze is
 # used when present (verify, and `security` exposure at most 2.0). A vigie
 # binary (VIGIE_BIN, or target/{debug,release}/vigie) also checks the
 # Kubernetes ConfigMap's configuration with `vigie config check`.
@@ -35,6 +35,7 @@ install_prerequisites() {
   fi
   python3 -c 'import yaml, jsonschema' 2>/dev/null || python3 -m pip install -q pyyaml jsonschema
   command -v kubernetes-validate >/dev/null || python3 -m pip install -q kubernetes-validate
+  command -v yamllint >/dev/null || python3 -m pip install -q yamllint
   echo "promtool: $(promtool --version 2>&1 | head -1)"
   echo "kubernetes-validate: $(kubernetes-validate --version), schemas of Kubernetes $K8S_VERSION"
   if command -v systemd-analyze >/dev/null; then
@@ -49,6 +50,10 @@ check_dir() {
   local D=$1
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
+
+  step "yamllint (strict: duplicate keys, indentation, syntax)"
+  yamllint -s -c "$D/.yamllint.yaml" "$D"
+  echo "yamllint: OK"
 
   step "promtool check rules"
   promtool check rules "$D/prometheus/security-alert-rules.yaml"
