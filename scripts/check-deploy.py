@@ -165,7 +165,8 @@ def check_promql(files):
                 continue
             bare = strip_strings(expr)
             names = set(re.findall(r"\b(vigie_[a-z0-9_]+)\b", bare))
-            names |= set(re.findall(r"\bup\b(?=\s*[{)\s])", bare)) and {"up"} or set()
+            if re.search(r"(?<![\w.])up\s*\{", bare):
+                names.add("up")
             names |= set(re.findall(r"\b(vigie_[a-z0-9_]+)\b", extra))
             if not names:
                 err(f"{where}: no vigie metric in {expr!r}")
