@@ -33,8 +33,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 # amtool, for the Alertmanager API tests of vigie-alertmanager.
 command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
 # Prometheus, which sends its alerts to vigie and scrapes /metrics in the
-# end-to-end tests (and promtool for deploy/prometheus).
-command -v prometheus >/dev/null || missing+=(prometheus)
+# end-to-end tests, and promtool for deploy/prometheus (scripts/check-deploy.sh).
+command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
@@ -45,6 +45,9 @@ python3 -c 'import google.protobuf, cramjam' 2>/dev/null || python3 -m pip insta
 echo "curl: $(curl --version | head -1)"
 echo "python: $(python3 --version), requests $(python3 -c 'import requests; print(requests.__version__)')"
 echo "moto: $(python3 -c 'import moto; print(moto.__version__)'), rsyslog: $(/usr/sbin/rsyslogd -v | head -1)"
+
+step "deploy assets: rules, dashboards, manifests, systemd unit"
+scripts/check-deploy.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
