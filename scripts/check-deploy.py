@@ -75,22 +75,30 @@ def metric_families():
         r'\.register\(\s*"([a-z0-9_]+)",\s*"((?:[^"\\]|\\.)*)",\s*([\w.]+?)(?:\.clone\(\))?,?\s*\)',
         re.S,
     )
-    for m in reg.finditer(text):
-        name, help_, expr = m.groups()
-        field = expr.split(".")[-1]
-        t = re.search(rf"pub {field}: ([^\n]+),", text) or re.search(
-            rf"let {field} = ([^\n]+);", text
-        )
-        if not t:
-            sys.exit(f"check-deploy: cannot find the type of metric field {field!r}")
-        ty = t.group(1)
-        kind = "counter" if "Counter" in ty else "gauge" if "Gauge" in ty else None
-        if kind is None:
-            sys.exit(f"check-deploy: metric {name}: unknown type {ty}")
-        fam = re.search(r"Family(?:::)?<\s*(\w+)", ty)
-        labels = structs.get(fam.group(1), []) if fam else []
-        full = f"vigie_{name}" + ("_total" if kind == "counter" else "")
-        fams[full] = {"type": kind, "labels": labels, "help": help_}
+    # A field's type is looked up in the file of its register call first:
+    # two structs may have fields of the same name (`alerts`).
+    for path in sorted(METRICS_SRC.glob("*.rs")):
+        own = path.read_text()
+        for m in reg.finditer(own):
+            name, help_, expr = m.groups()
+            field = expr.split(".")[-1]
+            t = None
+            for body in (own, text):
+                t = re.search(rf"pub {field}: ([^\n]+),", body) or re.search(
+                    rf"let {field} = ([^\n]+);", body
+                )
+                if t:
+                    break
+            if not t:
+                sys.exit(f"check-deploy: cannot find the type of metric field {field!r}")
+            ty = t.group(1)
+            kind = "counter" if "Counter" in ty else "gauge" if "Gauge" in ty else None
+            if kind is None:
+                sys.exit(f"check-deploy: metric {name}: unknown type {ty}")
+            fam = re.search(r"Family(?:::)?<\s*(\w+)", ty)
+            labels = structs.get(fam.group(1), []) if fam else []
+            full = f"vigie_{name}" + ("_total" if kind == "counter" else "")
+            fams[full] = {"type": kind, "labels": labels, "help": help_}
     if len(fams) < 10:
         sys.exit(f"check-deploy: only {len(fams)} metric families found; the parser is out of date")
     fams["up"] = {"type": "gauge", "labels": [], "help": "Prometheus: the scrape succeeded"}

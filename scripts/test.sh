@@ -46,9 +46,6 @@ echo "curl: $(curl --version | head -1)"
 echo "python: $(python3 --version), requests $(python3 -c 'import requests; print(requests.__version__)')"
 echo "moto: $(python3 -c 'import moto; print(moto.__version__)'), rsyslog: $(/usr/sbin/rsyslogd -v | head -1)"
 
-step "deploy assets: rules, dashboards, manifests, systemd unit"
-scripts/check-deploy.sh
-
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -57,6 +54,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (unit, integration, end-to-end)"
 cargo test --workspace --locked
+
+# After the build, so that the Kubernetes ConfigMap is also checked by the
+# vigie binary itself (vigie config check).
+step "deploy assets: rules, dashboards, manifests, systemd unit"
+VIGIE_BIN="$ROOT/target/debug/vigie" scripts/check-deploy.sh
 
 step "Alertmanager's acceptance tests (Debian's test/with_api_v2 and test/cli) against vigie alertmanager"
 VIGIE_BIN="$ROOT/target/debug/vigie" scripts/alertmanager-acceptance.sh

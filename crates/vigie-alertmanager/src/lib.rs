@@ -48,13 +48,17 @@
 //!   `url_file` setting.
 //! * TODO: the API's `/api/v2/alerts/groups` `externalURL` links.
 //! * TODO: clustering (gossip of silences and the notification log);
-//!   `/api/v2/status` always reports `cluster.status = "disabled"`.
-//! * TODO: metrics (`alertmanager_notifications_total`...).
+//!   `/api/v2/status` reports `cluster.status = "disabled"`, or a ready
+//!   cluster of one when `cluster_address` is set.
+//! * Metrics: [`stats`] counts notifications by receiver and integration;
+//!   hosts expose them (`vigie serve`: `vigie_alerting_notifications_total`;
+//!   `vigie alertmanager`: Alertmanager's own names on `/metrics`).
 
 pub mod api;
 pub mod notify;
 pub mod service;
 pub mod state;
+pub mod stats;
 pub mod templates;
 
 pub use service::{

@@ -91,6 +91,9 @@ pub struct AlertManagerOptions {
     /// then reports a ready cluster of one peer at that address, as an
     /// Alertmanager without peers does, instead of `disabled`.
     pub cluster_address: Option<String>,
+    /// Where relative `templates:` paths of a [`ConfigSource::Text`]
+    /// configuration start (the working directory when `None`).
+    pub text_base_dir: Option<PathBuf>,
 }
 
 impl AlertManagerOptions {
@@ -110,6 +113,7 @@ impl AlertManagerOptions {
             local_offset_secs: 0,
             observer: None,
             cluster_address: None,
+            text_base_dir: None,
         }
     }
 }
@@ -204,11 +208,11 @@ struct Compiled {
 }
 
 /// Where relative `templates:` globs start: the configuration file's
-/// directory.
-fn base_dir(source: &ConfigSource) -> Option<&Path> {
-    match source {
+/// directory, or for text the host's [`AlertManagerOptions::text_base_dir`].
+fn base_dir(options: &AlertManagerOptions) -> Option<&Path> {
+    match &options.config {
         ConfigSource::File(path) => path.parent(),
-        ConfigSource::Text(_) => None,
+        ConfigSource::Text(_) => options.text_base_dir.as_deref(),
     }
 }
 
@@ -246,6 +250,8 @@ pub struct AlertManager {
     deliveries: std::sync::Mutex<Vec<JoinHandle<()>>>,
     /// One save at a time.
     saving: Mutex<()>,
+    /// Notifications sent and failed.
+    notification_stats: crate::stats::NotificationStats,
 }
 
 impl AlertManager {
@@ -253,7 +259,7 @@ impl AlertManager {
     /// background tasks (needs a `tokio` runtime with timers).
     pub async fn start(options: AlertManagerOptions) -> Result<Arc<Self>, StartError> {
         let text = read_source(&options.config)?;
-        let compiled = compile(&text, options.local_offset_secs, base_dir(&options.config))?;
+        let compiled = compile(&text, options.local_offset_secs, base_dir(&options))?;
         let state_dir = StateDir::open(&options.data_dir)?;
         let loader = state_dir.clone();
         let persisted = tokio::task::spawn_blocking(move || loader.load())
@@ -300,6 +306,7 @@ impl AlertManager {
             tasks: std::sync::Mutex::new(Vec::new()),
             deliveries: std::sync::Mutex::new(Vec::new()),
             saving: Mutex::new(()),
+            notification_stats: crate::stats::NotificationStats::default(),
         });
         let tasks = vec![
             tokio::spawn(
@@ -385,7 +392,7 @@ impl AlertManager {
         let compiled = compile(
             text,
             self.options.local_offset_secs,
-            base_dir(&self.options.config),
+            base_dir(&self.options),
         )?;
         let notifiers = build_notifiers_with(
             &compiled.config,
@@ -538,6 +545,12 @@ impl AlertManager {
             status.cluster = api_v2::ClusterStatus::single_peer(address, self.started_at);
         }
         status
+    }
+
+    /// Notifications sent and failed so far, by receiver and integration
+    /// kind.
+    pub fn notification_stats(&self) -> &crate::stats::NotificationStats {
+        &self.notification_stats
     }
 
     /// `GET /api/v2/receivers`.

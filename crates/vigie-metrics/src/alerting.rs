@@ -4,6 +4,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 /// `source` of alerts: `api` (Prometheus, amtool) or `detection`.
@@ -18,6 +19,20 @@ pub struct OutcomeLabels {
     pub outcome: &'static str,
 }
 
+/// `receiver` and `integration` (kind: webhook, slack, email, ...).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReceiverLabels {
+    pub receiver: String,
+    pub integration: String,
+}
+
+/// `state` (active, suppressed, unprocessed) and `severity` of alerts.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, PartialOrd, Ord, EncodeLabelSet)]
+pub struct AlertStateLabels {
+    pub state: String,
+    pub severity: String,
+}
+
 /// Alerting metrics.
 #[derive(Debug, Default, Clone)]
 pub struct AlertingMetrics {
@@ -25,6 +40,9 @@ pub struct AlertingMetrics {
     pub alerts_stored: Counter,
     pub detections_dropped: Counter,
     pub reloads: Family<OutcomeLabels, Counter>,
+    pub notifications: Family<ReceiverLabels, Counter>,
+    pub notifications_failed: Family<ReceiverLabels, Counter>,
+    pub alerts: Family<AlertStateLabels, Gauge>,
 }
 
 impl AlertingMetrics {
@@ -43,6 +61,21 @@ impl AlertingMetrics {
             "alerting_detections_dropped",
             "Detection alerts the alert manager could not take (it was stopping)",
             self.detections_dropped.clone(),
+        );
+        r.register(
+            "alerting_notifications",
+            "Notifications receivers accepted, by receiver and integration",
+            self.notifications.clone(),
+        );
+        r.register(
+            "alerting_notifications_failed",
+            "Notifications that failed after their retries, by receiver and integration",
+            self.notifications_failed.clone(),
+        );
+        r.register(
+            "alerting_alerts",
+            "Alerts held by the alert manager, by state (active, suppressed, unprocessed) and severity label",
+            self.alerts.clone(),
         );
         r.register(
             "alerting_config_reloads",

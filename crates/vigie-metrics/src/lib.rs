@@ -7,7 +7,9 @@
 mod alerting;
 mod detection;
 mod store;
-pub use alerting::{AlertSourceLabels, AlertingMetrics, OutcomeLabels};
+pub use alerting::{
+    AlertSourceLabels, AlertStateLabels, AlertingMetrics, OutcomeLabels, ReceiverLabels,
+};
 pub use detection::{DetectionMetrics, RuleStateLabels, SeverityLabels};
 pub use store::{QueryLabels, StoreMetrics, StoreOpLabels};
 

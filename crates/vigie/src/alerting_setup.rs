@@ -13,15 +13,17 @@ use std::sync::Arc;
 use anyhow::Context;
 use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
+use vigie_alert::api_v2::filter::AlertsQuery;
 use vigie_alert::api_v2::PostableAlert;
 use vigie_alert::{LabelSet, Timestamp};
+use vigie_alertmanager::stats::NotificationCounts;
 use vigie_alertmanager::{
     AlertManager, AlertManagerOptions, AlertObserver, AlertTransition, ConfigSource, Transition,
 };
 use vigie_config::{process_env, Config, EmbeddedYaml};
 use vigie_detect::{Alert, AlertOutput, LogAndStore, ALERT_DATASET};
 use vigie_event::Event;
-use vigie_metrics::Metrics;
+use vigie_metrics::{AlertStateLabels, Metrics, ReceiverLabels};
 use vigie_pipeline::{IngestQueue, Sink, SinkError};
 use vigie_server::{AppState, Scope};
 
@@ -156,7 +158,14 @@ impl Alerting {
             problems.join("\n  ")
         );
         let data_dir = config.server.data_dir.join("alertmanager");
-        let mut options = AlertManagerOptions::new(ConfigSource::Text(text.text), &data_dir);
+        // A file keeps its name, so its relative template paths start next
+        // to it; inline, they start next to vigie's own file.
+        let source = match &a.config_file {
+            Some(path) => ConfigSource::File(path.clone()),
+            None => ConfigSource::Text(text.text),
+        };
+        let mut options = AlertManagerOptions::new(source, &data_dir);
+        options.text_base_dir = config_path.and_then(Path::parent).map(Path::to_path_buf);
         options.external_url = a
             .external_url
             .clone()
@@ -264,6 +273,59 @@ impl Alerting {
             tx,
             metrics: self.metrics.clone(),
         })
+    }
+
+    /// Keeps the alerting metrics current: alerts by state and severity,
+    /// notifications by receiver (read from the alert manager every
+    /// `every`).
+    pub fn sync_metrics(self: &Arc<Self>, every: std::time::Duration) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut seen = std::collections::BTreeMap::new();
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                this.sync_metrics_once(&mut seen).await;
+            }
+        });
+    }
+
+    async fn sync_metrics_once(
+        &self,
+        seen: &mut std::collections::BTreeMap<(String, String), NotificationCounts>,
+    ) {
+        let m = &self.metrics.alerting;
+        let alerts = self.manager.list_alerts(&AlertsQuery::default()).await;
+        let mut by_state: std::collections::BTreeMap<AlertStateLabels, i64> = Default::default();
+        for a in &alerts {
+            let labels = AlertStateLabels {
+                state: a.status.state.clone(),
+                severity: a.labels.get("severity").unwrap_or_default().to_string(),
+            };
+            *by_state.entry(labels).or_default() += 1;
+        }
+        m.alerts.clear();
+        for (labels, n) in by_state {
+            m.alerts.get_or_create(&labels).set(n);
+        }
+        for (key, now) in self.manager.notification_stats().snapshot() {
+            let before = seen.get(&key).copied().unwrap_or_default();
+            let labels = ReceiverLabels {
+                receiver: key.0.clone(),
+                integration: key.1.clone(),
+            };
+            if now.sent > before.sent {
+                m.notifications
+                    .get_or_create(&labels)
+                    .inc_by(now.sent - before.sent);
+            }
+            if now.failed > before.failed {
+                m.notifications_failed
+                    .get_or_create(&labels)
+                    .inc_by(now.failed - before.failed);
+            }
+            seen.insert(key, now);
+        }
     }
 
     /// Stops storing alerts posted through the API, letting go of the

@@ -162,7 +162,13 @@ async fn serve(args: AlertmanagerArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    let api = vigie_alertmanager::api::router(manager.clone()).route("/", get(index));
+    let api = vigie_alertmanager::api::router(manager.clone())
+        .route("/", get(index))
+        .merge(
+            Router::new()
+                .route("/metrics", get(metrics))
+                .with_state(manager.clone()),
+        );
     let api = match token {
         Some(t) => api.layer(axum::middleware::from_fn_with_state(
             Arc::new(t),
@@ -194,6 +200,69 @@ async fn serve(args: AlertmanagerArgs) -> anyhow::Result<ExitCode> {
 /// `GET /`: where Alertmanager serves its UI; a pointer to the API here.
 async fn index() -> &'static str {
     "vigie alertmanager: Alertmanager API v2 under /api/v2 (no web UI in this mode)\n"
+}
+
+/// `GET /metrics`: Alertmanager's own metric names for what vigie counts,
+/// so its dashboards and alert rules keep working. Notifications count
+/// final outcomes (after retries), not each attempt.
+async fn metrics(State(manager): State<Arc<AlertManager>>) -> Response {
+    use std::fmt::Write;
+    let alerts = manager
+        .list_alerts(&vigie_alert::api_v2::filter::AlertsQuery::default())
+        .await;
+    let mut by_state = std::collections::BTreeMap::from([
+        ("active".to_string(), 0u64),
+        ("suppressed".to_string(), 0),
+        ("unprocessed".to_string(), 0),
+    ]);
+    for a in &alerts {
+        *by_state.entry(a.status.state.clone()).or_default() += 1;
+    }
+    let mut by_kind: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for ((_, kind), c) in manager.notification_stats().snapshot() {
+        let e = by_kind.entry(kind).or_default();
+        e.0 += c.sent + c.failed;
+        e.1 += c.failed;
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP alertmanager_alerts How many alerts by state.");
+    let _ = writeln!(out, "# TYPE alertmanager_alerts gauge");
+    for (state, n) in &by_state {
+        let _ = writeln!(out, "alertmanager_alerts{{state=\"{state}\"}} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP alertmanager_notifications_total The total number of attempted notifications."
+    );
+    let _ = writeln!(out, "# TYPE alertmanager_notifications_total counter");
+    for (kind, (total, _)) in &by_kind {
+        let _ = writeln!(
+            out,
+            "alertmanager_notifications_total{{integration=\"{kind}\"}} {total}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP alertmanager_notifications_failed_total The total number of failed notifications."
+    );
+    let _ = writeln!(
+        out,
+        "# TYPE alertmanager_notifications_failed_total counter"
+    );
+    for (kind, (_, failed)) in &by_kind {
+        let _ = writeln!(
+            out,
+            "alertmanager_notifications_failed_total{{integration=\"{kind}\"}} {failed}"
+        );
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
 }
 
 /// Every path but the health checks needs `Authorization: Bearer <token>`.

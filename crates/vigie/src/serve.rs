@@ -219,6 +219,7 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
     }
     if let Some(a) = &alerting {
         a.add_routes(&state);
+        a.sync_metrics(std::time::Duration::from_secs(5));
     }
     state.add_routes(Scope::Admin, reloader.routes());
 

@@ -184,6 +184,7 @@ impl AlertManager {
                 all_delivered = false;
                 continue;
             };
+            self.notification_stats.record(&key, result.is_ok());
             match result {
                 Ok(()) => state
                     .nflog

@@ -400,6 +400,12 @@ fn the_docs_and_the_example_mention_every_key_and_override() {
         "detection.correlation.max_hits_per_group",
         "detection.correlation.lateness",
         "detection.correlation.save_interval",
+        "alerting.enabled",
+        "alerting.alertmanager",
+        "alerting.config_file",
+        "alerting.external_url",
+        "alerting.detections",
+        "alerting.store_alerts",
     ];
     for key in keys {
         assert!(docs.contains(&format!("`{key}`")), "docs miss {key}");

@@ -272,6 +272,25 @@ alerting:
     // No second notification for the repeat within the group interval.
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(hook.bodies.lock().unwrap().len(), 1);
+    // The notification and the alert's state show in /metrics (synced
+    // every 5 s).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, metrics) = server.get("/metrics");
+        let sent = metric(
+            &metrics,
+            "vigie_alerting_notifications_total{receiver=\"soc\",integration=\"webhook\"}",
+        );
+        let active = metric(
+            &metrics,
+            "vigie_alerting_alerts{state=\"active\",severity=\"medium\"}",
+        );
+        if sent == Some(1.0) && active == Some(1.0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{metrics}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
 
 #[test]

@@ -104,6 +104,17 @@ fn vigie_alertmanager_runs_an_alertmanager_file_for_amtool_without_a_token_on_lo
     let alerts = json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(alerts[0]["labels"]["alertname"], "Standalone");
     assert_eq!(alerts[0]["receivers"][0]["name"], "team");
+    // Alertmanager's own metric names, for its dashboards and rules.
+    let (status, metrics) = curl(&[&format!("http://{}/metrics", am.addr)]);
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("alertmanager_alerts{state=\"active\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("alertmanager_alerts{state=\"suppressed\"} 0\n"),
+        "{metrics}"
+    );
     let out = Command::new("amtool")
         .args([&url, "config", "show"])
         .output()
