@@ -12,12 +12,20 @@ use vigie_alert::Config;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     // Lines as YAML counts them: a lone `\r` breaks a line too.
-    let lines = text.replace("\r\n", "\n").replace('\r', "\n").lines().count();
+    let lines = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .lines()
+        .count();
     let parsed = Config::parse(&text);
     if let Err(errors) = &parsed {
         for e in &errors.0 {
             assert!(!e.message.is_empty(), "empty message: {e:?}");
-            assert!(e.line <= lines + 1, "line {} of a {lines}-line text: {e:?}", e.line);
+            assert!(
+                e.line <= lines + 1,
+                "line {} of a {lines}-line text: {e:?}",
+                e.line
+            );
         }
     }
     let masked = mask_secrets(&text);

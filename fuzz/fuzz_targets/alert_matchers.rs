@@ -15,6 +15,10 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(matchers) = parse_matchers(&text) {
         let shown = matchers.to_string();
-        assert_eq!(parse_matchers(&shown), Ok(matchers), "printed form {shown:?}");
+        assert_eq!(
+            parse_matchers(&shown),
+            Ok(matchers),
+            "printed form {shown:?}"
+        );
     }
 });

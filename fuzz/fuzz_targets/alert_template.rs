@@ -23,8 +23,15 @@ fn data() -> TemplateData {
     let start = Timestamp::from_nanos(1_709_640_000_000_000_000);
     let alert = |status: &str, ends_at| TemplateAlert {
         status: status.into(),
-        labels: labels(&[("alertname", "Down"), ("job", "api"), ("instance", "a:9090")]),
-        annotations: labels(&[("summary", "<b>down</b> & \"out\""), ("runbook", "http://x/y?a=b")]),
+        labels: labels(&[
+            ("alertname", "Down"),
+            ("job", "api"),
+            ("instance", "a:9090"),
+        ]),
+        annotations: labels(&[
+            ("summary", "<b>down</b> & \"out\""),
+            ("runbook", "http://x/y?a=b"),
+        ]),
         starts_at: start,
         ends_at,
         generator_url: "http://prometheus/graph?g0.expr=up".into(),
@@ -35,7 +42,10 @@ fn data() -> TemplateData {
         status: "firing".into(),
         alerts: vec![
             alert("firing", None),
-            alert("resolved", Some(Timestamp::from_nanos(start.as_nanos() + 60_000_000_000))),
+            alert(
+                "resolved",
+                Some(Timestamp::from_nanos(start.as_nanos() + 60_000_000_000)),
+            ),
         ],
         group_labels: labels(&[("alertname", "Down")]),
         common_labels: labels(&[("alertname", "Down"), ("job", "api")]),
