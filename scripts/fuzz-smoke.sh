@@ -44,7 +44,8 @@ fuzz() {
     fi
 }
 
-# Sample logs that seed the corpus of a target (globs under $logs).
+# Sample logs that seed the corpus of a target (globs under $logs; with a
+# `repo:` prefix, globs under the repository, e.g. fuzz/seeds/<target>/).
 seeds_for() {
     case $1 in
     normalize_aws_cloudtrail) echo "elastic/aws/cloudtrail/*.log falco/cloudtrail_trace_files/*.json" ;;
@@ -63,6 +64,9 @@ seeds_for() {
     normalize_windows_evtx) echo "../sigma-events/sigmahq-regression-jsonl/regression_data/rules/windows/*/*/*.jsonl" ;;
     sigma_rules) echo "../../sigma/rules/cloud/aws/cloudtrail/*.yml ../../sigma/rules/windows/process_creation/proc_creation_win_certutil_*.yml" ;;
     sigma_condition|sigma_pipeline) echo "" ;;
+    alert_config) echo "repo:crates/vigie-alert/tests/data/*.yml repo:fuzz/seeds/alert_config/*" ;;
+    alert_template) echo "repo:crates/vigie-alert/src/template/defaults.tmpl repo:fuzz/seeds/alert_template/*" ;;
+    alert_*) echo "repo:fuzz/seeds/$1/*" ;;
     *) echo "elastic/aws/*/*.log elastic/kubernetes/audit_logs/*.log elastic/gcp/audit/*.log elastic/azure/*/*.log falco/output_files/*.json gatekeeper/samples/*.json elastic/suricata/eve/*.log" ;;
     esac
 }
@@ -71,10 +75,15 @@ seed_corpus() {
     local target=$1 dir=$2
     mkdir -p "$dir"
     [[ -n $(ls -A "$dir" 2>/dev/null) ]] && return 0
-    [[ -d $logs ]] || return 0
-    local pattern f
+    local pattern f base
     for pattern in $(seeds_for "$target"); do
-        for f in $logs/$pattern; do
+        base=$logs
+        if [[ $pattern == repo:* ]]; then
+            base=$root
+            pattern=${pattern#repo:}
+        fi
+        [[ -d $base ]] || continue
+        for f in $base/$pattern; do
             [[ -f $f && $f != *expected* ]] || continue
             cp "$f" "$dir/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
         done
