@@ -255,7 +255,8 @@ async fn measure(
         let sent = Instant::now();
         let r = client
             .post(format!("{}/api/v2/alerts", t.base))
-            .json(&body)
+            .header("content-type", "application/json")
+            .body(body.to_string())
             .send()
             .await?;
         anyhow::ensure!(
