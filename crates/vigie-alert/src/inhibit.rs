@@ -96,6 +96,27 @@ impl Inhibitor {
         all.into_iter().collect()
     }
 
+    /// The labels of the alerts of `alerts` firing at `now` that some rule
+    /// takes as a source: the `firing` that [`Inhibitor::inhibited_by`] and
+    /// [`Inhibitor::is_inhibited`] need (the others cannot inhibit
+    /// anything). Empty without rules, so that a flush or a listing does not
+    /// copy every alert's labels for nothing.
+    pub fn sources(&self, alerts: &crate::Alerts, now: crate::Timestamp) -> Vec<LabelSet> {
+        if self.rules.is_empty() {
+            return Vec::new();
+        }
+        alerts
+            .iter()
+            .filter(|a| !a.resolved_at(now))
+            .filter(|a| {
+                self.rules
+                    .iter()
+                    .any(|r| r.source_matchers.matches(&a.labels))
+            })
+            .map(|a| a.labels.clone())
+            .collect()
+    }
+
     /// Whether any firing alert inhibits `target`.
     pub fn is_inhibited(&self, target: &LabelSet, firing: &[LabelSet]) -> bool {
         self.rules
@@ -134,6 +155,40 @@ mod tests {
         let firing = vec![source.clone()];
         assert_eq!(ih.inhibited_by(&target, &firing), [source.fingerprint()]);
         assert!(ih.is_inhibited(&target, &firing));
+    }
+
+    #[test]
+    fn only_firing_alerts_matching_a_source_are_inhibition_sources() {
+        let now = crate::Timestamp::from_secs(1_000).unwrap();
+        let alert = |pairs: &[(&str, &str)], ends: i64| crate::Alert {
+            labels: labels(pairs),
+            annotations: LabelSet::new(),
+            starts_at: crate::Timestamp::from_secs(900).unwrap(),
+            ends_at: crate::Timestamp::from_secs(ends).unwrap(),
+            generator_url: String::new(),
+            updated_at: crate::Timestamp::from_secs(900).unwrap(),
+            timeout: false,
+        };
+        let mut alerts = crate::Alerts::new();
+        let critical = labels(&[("severity", "critical"), ("cluster", "eu")]);
+        alerts.put(
+            alert(&[("severity", "critical"), ("cluster", "eu")], 2_000),
+            now,
+        );
+        alerts.put(
+            alert(&[("severity", "critical"), ("cluster", "us")], 500),
+            now,
+        );
+        alerts.put(
+            alert(&[("severity", "warning"), ("cluster", "eu")], 2_000),
+            now,
+        );
+        assert_eq!(
+            critical_silences_warning().sources(&alerts, now),
+            [critical],
+            "the resolved critical and the warning are no sources"
+        );
+        assert!(Inhibitor::default().sources(&alerts, now).is_empty());
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub struct AlertManagerOptions {
     pub external_url: String,
     /// How long after a change the state is saved.
     pub persist_debounce: Duration,
+    /// How long after a change of alerts alone the state is saved. Alerts
+    /// come in floods (Prometheus re-sends every firing alert) and saving
+    /// copies them all; silences and the notification log still save after
+    /// `persist_debounce`. Shutdown saves everything.
+    pub alert_persist_interval: Duration,
     /// How often resolved alerts, expired silences and log entries go.
     pub gc_interval: Duration,
     /// Spacing of notification retries.
@@ -105,6 +110,7 @@ impl AlertManagerOptions {
             data_dir: data_dir.into(),
             external_url: String::new(),
             persist_debounce: Duration::from_secs(1),
+            alert_persist_interval: Duration::from_secs(15),
             gc_interval: Duration::from_secs(15 * 60),
             retry: RetryPolicy::default(),
             min_flush_timeout: crate::notify::MIN_FLUSH_TIMEOUT,
@@ -185,7 +191,7 @@ impl State {
         f: impl FnOnce(Listing<'_>, &mut Marker, &StatusSources<'_>, Timestamp) -> R,
     ) -> R {
         let now = Timestamp::now();
-        let firing = self.alerts.firing_labels(now);
+        let firing = self.inhibitor.sources(&self.alerts, now);
         let sources = StatusSources {
             silences: &self.silences,
             inhibitor: &self.inhibitor,
@@ -245,6 +251,9 @@ pub struct AlertManager {
     wake: Notify,
     /// Something persisted changed.
     dirty: Notify,
+    /// Alerts changed (saved less eagerly, see
+    /// [`AlertManagerOptions::alert_persist_interval`]).
+    alerts_dirty: Notify,
     shutdown: watch::Sender<bool>,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
     deliveries: std::sync::Mutex<Vec<JoinHandle<()>>>,
@@ -302,6 +311,7 @@ impl AlertManager {
             started_at: now,
             wake: Notify::new(),
             dirty: Notify::new(),
+            alerts_dirty: Notify::new(),
             shutdown,
             tasks: std::sync::Mutex::new(Vec::new()),
             deliveries: std::sync::Mutex::new(Vec::new()),
@@ -460,7 +470,7 @@ impl AlertManager {
         drop(state);
         if stored_any {
             self.wake.notify_one();
-            self.dirty.notify_one();
+            self.alerts_dirty.notify_one();
         }
         if let (Some(observer), false) = (observer, changes.is_empty()) {
             observer.alerts_changed(&changes);

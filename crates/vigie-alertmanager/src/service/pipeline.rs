@@ -53,7 +53,7 @@ impl State {
         if flushes.is_empty() {
             return Vec::new();
         }
-        let firing = self.alerts.firing_labels(now);
+        let firing = self.inhibitor.sources(&self.alerts, now);
         let mut deliveries = Vec::new();
         for flush in flushes {
             let unmuted: Vec<Alert> = flush
@@ -207,15 +207,30 @@ impl AlertManager {
         self.dirty.notify_one();
     }
 
-    /// Saves the state a debounce delay after each change.
+    /// Saves the state a debounce delay after each change of silences or
+    /// the notification log, and `alert_persist_interval` after a change of
+    /// alerts alone.
     pub(super) async fn run_persist_loop(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         loop {
-            tokio::select! {
-                () = self.dirty.notified() => {}
+            let urgent = tokio::select! {
+                () = self.dirty.notified() => true,
+                () = self.alerts_dirty.notified() => false,
                 _ = shutdown.changed() => return,
-            }
+            };
+            let wait = if urgent {
+                self.options.persist_debounce
+            } else {
+                self.options.alert_persist_interval
+            };
             tokio::select! {
-                () = tokio::time::sleep(self.options.persist_debounce) => {}
+                () = tokio::time::sleep(wait) => {}
+                // Waiting on alerts alone, a silence still saves soon.
+                () = self.dirty.notified(), if !urgent => {
+                    tokio::select! {
+                        () = tokio::time::sleep(self.options.persist_debounce) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
                 _ = shutdown.changed() => return,
             }
             if let Err(error) = self.save_now().await {

@@ -154,6 +154,7 @@ impl TestAm {
             AlertManagerOptions::new(ConfigSource::File(config_path.clone()), dir.join("data"));
         options.external_url = "http://am.test:9093".into();
         options.persist_debounce = Duration::from_millis(50);
+        options.alert_persist_interval = Duration::from_millis(50);
         options.min_flush_timeout = Duration::from_secs(1);
         options.max_request_body_bytes = 64 * 1024;
         options.retry = RetryPolicy {
