@@ -73,6 +73,11 @@ pub struct AppState {
     /// Routes of other components (the alert manager's API), each behind
     /// the scope it needs.
     extra_routes: std::sync::Mutex<Vec<(Scope, Router)>>,
+    /// Routes served without authentication (the web UI's static assets).
+    public_routes: std::sync::Mutex<Vec<Router>>,
+    /// Whether the server is reached over TLS (session cookies are then
+    /// marked `Secure`).
+    tls: AtomicBool,
 }
 
 impl AppState {
@@ -105,6 +110,8 @@ impl AppState {
             ready: AtomicBool::new(true),
             rules: std::sync::OnceLock::new(),
             extra_routes: std::sync::Mutex::new(Vec::new()),
+            public_routes: std::sync::Mutex::new(Vec::new()),
+            tls: AtomicBool::new(false),
         })
     }
 
@@ -127,6 +134,25 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push((scope, routes));
+    }
+
+    /// Serves `routes` without authentication. Only for content that holds
+    /// no data (the web UI's embedded assets); call before [`serve`].
+    pub fn add_public_routes(&self, routes: Router) {
+        self.public_routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(routes);
+    }
+
+    /// Records that clients reach the server over TLS.
+    pub fn set_tls(&self, on: bool) {
+        self.tls.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether clients reach the server over TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.load(Ordering::SeqCst)
     }
 
     /// The detection rules, when detection runs.
@@ -186,6 +212,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(admin)
         .fallback(api_error::not_found)
         .with_state(state.clone());
+    let public: Vec<Router> = state
+        .public_routes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    for routes in public {
+        app = app.merge(routes);
+    }
     for (scope, routes) in extra {
         app = app.merge(routes.route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), scope),
