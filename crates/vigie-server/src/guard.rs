@@ -60,7 +60,11 @@ pub fn is_mutating(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A refusal: counted by `reason`, against the client, and answered.
+/// A refusal: counted by `reason`, against the client, and answered; once
+/// the client is past its failure budget, answered 429 instead. Valid
+/// tokens and sessions (256 random bits: not guessable) are never slowed,
+/// so a misconfigured client cannot lock out a working one on the same
+/// host; password logins check the budget before the password.
 pub(crate) fn refuse(
     state: &AppState,
     ip: IpAddr,
@@ -68,6 +72,9 @@ pub(crate) fn refuse(
     reason: &'static str,
     message: String,
 ) -> Response {
+    if let Some(r) = rate_limited(state, ip) {
+        return r;
+    }
     state.metrics.auth_failure(reason);
     state.limiter.record_failure(ip);
     tracing::debug!(reason, client = %ip, "request refused by authentication");
@@ -206,9 +213,6 @@ pub async fn require_scope(
     next: Next,
 ) -> Response {
     let ip = client_ip(&req);
-    if let Some(r) = rate_limited(&state, ip) {
-        return r;
-    }
     let principal = match authenticate(&state, &req, ip) {
         Ok(p) => p,
         Err(r) => return r,
