@@ -7,7 +7,8 @@
 //! (`SameSite=Strict` already keeps other sites' requests from carrying the
 //! cookie; the header is the second lock). Each refusal is counted by
 //! reason and against the client's address ([`crate::auth_limit`]);
-//! state-changing requests outside ingest are written to the audit log.
+//! state-changing requests (scopes `write` and `admin`) are written to the
+//! audit log.
 
 // Helpers return the error response itself, as axum handlers do; it is
 // built once per refused request, so its size does not matter.
@@ -226,7 +227,9 @@ pub async fn require_scope(
             message,
         );
     }
-    let audited = scope != Scope::Ingest && is_mutating(req.method());
+    // Changes are audited; reads (even `POST /api/v1/query`) and ingest are
+    // not: they are counted in the metrics instead.
+    let audited = matches!(scope, Scope::Write | Scope::Admin) && is_mutating(req.method());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let actor = principal.actor();
