@@ -72,6 +72,7 @@ mod load;
 mod model;
 mod origin;
 mod secret;
+mod server_tls;
 mod show;
 mod size;
 mod store;
@@ -100,6 +101,7 @@ pub use model::{
 };
 pub use origin::{related, Origin};
 pub use secret::Secret;
+pub use server_tls::{ServerTlsConfig, TlsSource};
 pub use size::{ByteSize, ByteSizeError};
 pub use store::{
     CompactionConfig, FsyncPolicy, QueryConfig, RetentionConfig, StoreConfig, StoreS3Config,

@@ -21,6 +21,7 @@ mod ingest;
 mod loki;
 mod query_api;
 pub mod rules_api;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -230,14 +231,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves; then
-/// stops accepting, marks the server not ready and lets in-flight requests
+/// Serves `router(state)` on `listener` (a `TcpListener`, or a
+/// [`tls::TlsListener`] for HTTPS) until `shutdown` resolves; then stops
+/// accepting, marks the server not ready and lets in-flight requests
 /// finish (their events are admitted or refused, never half-taken).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+pub async fn serve<L>(
+    listener: L,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     let app = router(state.clone());
     let on_shutdown = {
         let state = state.clone();
@@ -247,6 +252,8 @@ pub async fn serve(
             tracing::info!("shutdown requested: finishing in-flight requests");
         }
     };
+    // `tap_io` gives any listener axum's `ConnectInfo<SocketAddr>`.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |_: &mut L::Io| {});
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
