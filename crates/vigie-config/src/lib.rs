@@ -34,7 +34,7 @@
 //! [`ConfigErrors`] list displays one per line, sorted by position:
 //!
 //! ```text
-//! vigie.yaml:3:3: server.listn: unknown key (did you mean `listen`? expected one of: listen, data_dir, shutdown_timeout)
+//! vigie.yaml:3:3: server.listn: unknown key (did you mean `listen`? expected one of: listen, data_dir, shutdown_timeout, tls)
 //! vigie.yaml:12:19: ingest.max_body_bytes: invalid size "16 potatoes": expected a number with an optional unit (B, KiB, MiB, GiB, KB, MB, GB)
 //! ```
 //!

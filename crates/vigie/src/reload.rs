@@ -1,6 +1,7 @@
 //! Reloading what `vigie serve` reads from files, on SIGHUP and on
-//! `POST /-/reload` (scope `admin`): the detection rules and the alerting
-//! configuration. What fails to load keeps its running version.
+//! `POST /-/reload` (scope `admin`): the detection rules, the alerting
+//! configuration and the HTTPS certificate and key. What fails to load
+//! keeps its running version.
 
 use std::sync::Arc;
 

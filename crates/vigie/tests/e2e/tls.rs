@@ -274,7 +274,7 @@ fn self_signed_https_serves_the_api_and_refuses_plain_http_and_unknown_cas() {
 fn openssl_chain(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
     let ca_key = "ca.key";
     let ca = "ca.pem";
-    if !dir.join(&ca).exists() {
+    if !dir.join(ca).exists() {
         run(
             "openssl",
             &[
@@ -284,9 +284,9 @@ fn openssl_chain(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
                 "rsa:2048",
                 "-nodes",
                 "-keyout",
-                &ca_key,
+                ca_key,
                 "-out",
-                &ca,
+                ca,
                 "-days",
                 "2",
                 "-subj",
@@ -330,9 +330,9 @@ fn openssl_chain(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
             "-in",
             &csr,
             "-CA",
-            &ca,
+            ca,
             "-CAkey",
-            &ca_key,
+            ca_key,
             "-CAcreateserial",
             "-out",
             &leaf,
