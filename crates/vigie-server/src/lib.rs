@@ -7,8 +7,9 @@
 //! Kubernetes audit webhook and Falco/Falcosidekick, plus the
 //! Elasticsearch-compatible bulk API under `/es` ([`elastic`]), and the
 //! routes other components add ([`AppState::add_routes`]: the alert
-//! manager's API v2). [`serve`] runs it until
-//! the shutdown future resolves, finishing in-flight requests first.
+//! manager's API v2). [`serve`] runs it on a plain TCP listener or, for
+//! HTTPS, a [`tls::TlsListener`], until the shutdown future resolves,
+//! finishing in-flight requests first.
 //!
 //! Handlers are thin: decoding lives in `vigie-ingest`, normalization in
 //! `vigie-normalize`, and admission in `vigie-pipeline`'s bounded queue.

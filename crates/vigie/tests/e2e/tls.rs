@@ -88,10 +88,15 @@ impl Https {
         assert!(ok.success());
     }
 
+    /// SIGTERM: a graceful shutdown that exits 0.
     fn stop(mut self) {
         self.signal("TERM");
         let deadline = Instant::now() + Duration::from_secs(60);
-        while self.child.try_wait().unwrap().is_none() {
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "{status}: {}", self.log_text());
+                return;
+            }
             assert!(Instant::now() < deadline, "vigie did not stop");
             std::thread::sleep(Duration::from_millis(50));
         }
