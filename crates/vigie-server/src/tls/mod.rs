@@ -32,7 +32,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
 
 pub use listener::{TlsListener, HANDSHAKE_TIMEOUT};
-pub use self_signed::{self_signed, SelfSigned};
+pub use self_signed::{self_signed, subject_alt_names, SelfSigned};
 
 /// A problem with the server's certificate or key.
 #[derive(Debug, thiserror::Error)]
