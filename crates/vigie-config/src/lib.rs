@@ -34,7 +34,7 @@
 //! [`ConfigErrors`] list displays one per line, sorted by position:
 //!
 //! ```text
-//! vigie.yaml:3:3: server.listn: unknown key (did you mean `listen`? expected one of: listen, data_dir, shutdown_timeout)
+//! vigie.yaml:3:3: server.listn: unknown key (did you mean `listen`? expected one of: listen, data_dir, shutdown_timeout, tls)
 //! vigie.yaml:12:19: ingest.max_body_bytes: invalid size "16 potatoes": expected a number with an optional unit (B, KiB, MiB, GiB, KB, MB, GB)
 //! ```
 //!
@@ -72,6 +72,7 @@ mod load;
 mod model;
 mod origin;
 mod secret;
+mod server_tls;
 mod show;
 mod size;
 mod store;
@@ -100,6 +101,7 @@ pub use model::{
 };
 pub use origin::{related, Origin};
 pub use secret::Secret;
+pub use server_tls::{ServerTlsConfig, TlsSource};
 pub use size::{ByteSize, ByteSizeError};
 pub use store::{
     CompactionConfig, FsyncPolicy, QueryConfig, RetentionConfig, StoreConfig, StoreS3Config,

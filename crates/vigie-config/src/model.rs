@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// `server.shutdown_timeout`: how long a graceful shutdown may take.
     pub shutdown_timeout: HumanDuration,
+    /// `server.tls`: HTTPS (absent: plain HTTP).
+    pub tls: Option<crate::ServerTlsConfig>,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +61,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 9190)),
             data_dir: PathBuf::from("./vigie-data"),
             shutdown_timeout: HumanDuration::secs(30),
+            tls: None,
         }
     }
 }

@@ -21,6 +21,15 @@ impl Config {
         let _ = writeln!(o, "  listen: {}", scalar(&s.listen.to_string()));
         let _ = writeln!(o, "  data_dir: {}", scalar(&s.data_dir.to_string_lossy()));
         let _ = writeln!(o, "  shutdown_timeout: {}", s.shutdown_timeout);
+        if let Some(tls) = &s.tls {
+            let _ = writeln!(o, "  tls:");
+            for (key, path) in [("cert_file", &tls.cert_file), ("key_file", &tls.key_file)] {
+                if let Some(p) = path {
+                    let _ = writeln!(o, "    {key}: {}", scalar(&p.to_string_lossy()));
+                }
+            }
+            let _ = writeln!(o, "    self_signed: {}", tls.self_signed);
+        }
         let _ = writeln!(o, "log:");
         let _ = writeln!(o, "  level: {}", scalar(self.log.level.as_str()));
         let _ = writeln!(o, "  format: {}", self.log.format.as_str());

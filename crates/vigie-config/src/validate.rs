@@ -56,6 +56,9 @@ impl Config {
         if self.server.data_dir.as_os_str().is_empty() {
             out.push(("server.data_dir".into(), "must not be empty".into()));
         }
+        if let Some(tls) = &self.server.tls {
+            tls.problems(out);
+        }
     }
 
     fn check_auth_limits(&self, out: &mut Vec<(String, String)>) {

@@ -72,6 +72,13 @@ pub struct AuthLabels {
     pub reason: &'static str,
 }
 
+/// `{reason}`: failed TLS handshakes of the HTTPS server (`timeout`,
+/// `protocol`, `io`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TlsHandshakeLabels {
+    pub reason: &'static str,
+}
+
 /// `{version}`: build information.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabels {
@@ -95,6 +102,7 @@ pub struct Metrics {
     pub input_bytes: Family<NamedInputLabels, Counter>,
     pub input_errors: Family<InputErrorLabels, Counter>,
     pub input_connections: Family<NamedInputLabels, Gauge>,
+    pub tls_handshake_errors: Family<TlsHandshakeLabels, Counter>,
     pub store: StoreMetrics,
     pub detection: DetectionMetrics,
     pub alerting: AlertingMetrics,
@@ -125,6 +133,7 @@ impl Metrics {
             input_bytes: Family::default(),
             input_errors: Family::default(),
             input_connections: Family::default(),
+            tls_handshake_errors: Family::default(),
             store: StoreMetrics::default(),
             detection: DetectionMetrics::default(),
             alerting: AlertingMetrics::default(),
@@ -201,6 +210,11 @@ impl Metrics {
             "Open connections of a stream input",
             m.input_connections.clone(),
         );
+        registry.register(
+            "tls_handshake_errors",
+            "TLS handshakes of the HTTPS server that failed or timed out, by reason",
+            m.tls_handshake_errors.clone(),
+        );
         m.store.register(&mut registry);
         m.detection.register(&mut registry);
         m.alerting.register(&mut registry);
@@ -272,6 +286,13 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts one failed TLS handshake.
+    pub fn tls_handshake_error(&self, reason: &'static str) {
+        self.tls_handshake_errors
+            .get_or_create(&TlsHandshakeLabels { reason })
+            .inc();
+    }
+
     /// The exposition text (OpenMetrics-compatible Prometheus text format).
     pub fn encode(&self) -> String {
         let mut out = String::new();
@@ -317,5 +338,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("vigie_build_info{version="), "{text}");
+        m.tls_handshake_error("timeout");
+        let text = m.encode();
+        assert!(
+            text.contains(r#"vigie_tls_handshake_errors_total{reason="timeout"} 1"#),
+            "{text}"
+        );
     }
 }

@@ -7,8 +7,9 @@
 //! Kubernetes audit webhook and Falco/Falcosidekick, plus the
 //! Elasticsearch-compatible bulk API under `/es` ([`elastic`]), and the
 //! routes other components add ([`AppState::add_routes`]: the alert
-//! manager's API v2). [`serve`] runs it until
-//! the shutdown future resolves, finishing in-flight requests first.
+//! manager's API v2). [`serve`] runs it on a plain TCP listener or, for
+//! HTTPS, a [`tls::TlsListener`], until the shutdown future resolves,
+//! finishing in-flight requests first.
 //!
 //! Handlers are thin: decoding lives in `vigie-ingest`, normalization in
 //! `vigie-normalize`, and admission in `vigie-pipeline`'s bounded queue.
@@ -27,6 +28,7 @@ mod loki;
 mod query_api;
 pub mod rules_api;
 pub mod session;
+pub mod tls;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -264,14 +266,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves; then
-/// stops accepting, marks the server not ready and lets in-flight requests
+/// Serves `router(state)` on `listener` (a `TcpListener`, or a
+/// [`tls::TlsListener`] for HTTPS) until `shutdown` resolves; then stops
+/// accepting, marks the server not ready and lets in-flight requests
 /// finish (their events are admitted or refused, never half-taken).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+pub async fn serve<L>(
+    listener: L,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     let app = router(state.clone());
     let on_shutdown = {
         let state = state.clone();
@@ -281,6 +287,8 @@ pub async fn serve(
             tracing::info!("shutdown requested: finishing in-flight requests");
         }
     };
+    // `tap_io` gives any listener axum's `ConnectInfo<SocketAddr>`.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |_: &mut L::Io| {});
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -19,6 +19,7 @@ mod reload;
 mod rules_cmd;
 mod serve;
 mod store_setup;
+mod tls_setup;
 
 use std::process::ExitCode;
 

@@ -1,6 +1,7 @@
 //! Reloading what `vigie serve` reads from files, on SIGHUP and on
-//! `POST /-/reload` (scope `admin`): the detection rules and the alerting
-//! configuration. What fails to load keeps its running version.
+//! `POST /-/reload` (scope `admin`): the detection rules, the alerting
+//! configuration and the HTTPS certificate and key. What fails to load
+//! keeps its running version.
 
 use std::sync::Arc;
 
@@ -19,6 +20,8 @@ pub struct Reloader {
     pub detector: Option<Arc<Detector>>,
     /// The alert manager, when alerting runs.
     pub alerting: Option<Arc<Alerting>>,
+    /// The HTTPS certificate and key, when TLS is on.
+    pub tls: Option<Arc<vigie_server::tls::CertStore>>,
 }
 
 impl Reloader {
@@ -36,6 +39,15 @@ impl Reloader {
         if let Some(a) = &self.alerting {
             if let Err(e) = a.reload().await {
                 failures.push(format!("alerting: {e}"));
+            }
+        }
+        if let Some(t) = &self.tls {
+            match t.reload() {
+                Ok(()) => tracing::info!(
+                    sha256_fingerprint = %t.fingerprint(),
+                    "TLS certificate reloaded"
+                ),
+                Err(e) => failures.push(format!("TLS certificate: {e}")),
             }
         }
         if failures.is_empty() {
@@ -64,7 +76,9 @@ impl Reloader {
                 return;
             };
             while hup.recv().await.is_some() {
-                tracing::info!("SIGHUP received: reloading rules and alerting configuration");
+                tracing::info!(
+                    "SIGHUP received: reloading rules, alerting configuration and TLS certificate"
+                );
                 if let Err(e) = self.reload_all().await {
                     tracing::error!(error = %e, "reload failed; the running configuration stays");
                 }

@@ -131,6 +131,7 @@ pub fn lock_data_dir(data_dir: &Path) -> anyhow::Result<DataDirLock> {
 async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let data_dir = &config.server.data_dir;
     let _lock = lock_data_dir(data_dir)?;
+    let tls = crate::tls_setup::load(&config)?;
     let (tokens, new_secret) = TokenStore::load_or_bootstrap(data_dir, token_entries(&config))
         .with_context(|| format!("loading API tokens under {}", data_dir.display()))?;
 
@@ -169,6 +170,7 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
     let reloader = Arc::new(Reloader {
         detector: config.detection.enabled.then(|| detector.clone()),
         alerting: alerting.clone(),
+        tls: tls.clone(),
     });
     reloader.clone().reload_on_sighup();
 
@@ -239,13 +241,16 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
         a.sync_metrics(std::time::Duration::from_secs(5));
     }
     state.add_routes(Scope::Admin, reloader.routes());
+    state.set_tls(tls.is_some());
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(
         address = %addr,
+        scheme,
         data_dir = %data_dir.display(),
         tokens = state.tokens.entries().len(),
         "vigie is listening"
@@ -259,7 +264,7 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
     if let Some(secret) = new_secret {
         // Printed once, to the terminal, never to the structured log.
         eprintln!(
-            "\nvigie: first start: generated an admin API token (shown only this once; its digest is in {}):\n\n    {secret}\n\n  use it as:  curl -H 'Authorization: Bearer {secret}' http://{addr}/metrics\n",
+            "\nvigie: first start: generated an admin API token (shown only this once; its digest is in {}):\n\n    {secret}\n\n  use it as:  curl -H 'Authorization: Bearer {secret}' {scheme}://{addr}/metrics\n",
             data_dir.join("auth/tokens.json").display()
         );
     }
@@ -269,7 +274,15 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
         shutdown_signal().await;
         signalled.cancel();
     });
-    let served = vigie_server::serve(listener, state.clone(), stop.clone().cancelled_owned()).await;
+    let served = match &tls {
+        Some(store) => {
+            let config = vigie_server::tls::server_config(store.clone())?;
+            let listener =
+                vigie_server::tls::TlsListener::new(listener, config, state.metrics.clone())?;
+            vigie_server::serve(listener, state.clone(), stop.clone().cancelled_owned()).await
+        }
+        None => vigie_server::serve(listener, state.clone(), stop.clone().cancelled_owned()).await,
+    };
     stop.cancel(); // also when serving failed: the inputs stop too
     let timeout = config.server.shutdown_timeout.0;
     if tokio::time::timeout(timeout, inputs).await.is_err() {

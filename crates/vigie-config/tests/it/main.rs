@@ -7,6 +7,7 @@ use std::time::Duration;
 mod alerting;
 mod detection;
 mod inputs;
+mod server_tls;
 
 use proptest::prelude::*;
 use vigie_config::{ByteSize, Config, ConfigError, ConfigErrors, HumanDuration, LogFormat, Scope};
@@ -55,7 +56,7 @@ ingest:
         shown,
         vec![
             "vigie.yaml:2:3: server.listn: unknown key (did you mean `listen`? expected one of: \
-             listen, data_dir, shutdown_timeout)",
+             listen, data_dir, shutdown_timeout, tls)",
             "vigie.yaml:3:21: server.shutdown_timeout: invalid duration \"30 parsecs\": expected \
              a whole number followed by a unit (ms, s, m, h, d; also us, ns), e.g. \"30s\"",
             "vigie.yaml:7:14: auth.tokens[0].token: too short: a token needs at least 16 \

@@ -13,4 +13,5 @@ mod prometheus;
 mod shutdown;
 mod store;
 mod syslog;
+mod tls;
 mod web_auth;
