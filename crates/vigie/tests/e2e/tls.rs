@@ -227,6 +227,30 @@ fn self_signed_https_serves_the_api_and_refuses_plain_http_and_unknown_cas() {
     assert!(body.contains("aws.cloudtrail"), "{body}");
     assert_eq!(server.curl(&cert, "/api/v1/datasets", &[]).0, 401);
 
+    // Over TLS the web UI session cookie is marked Secure.
+    let password = crate::harness::first_password(&log).expect("admin password printed");
+    let headers = dir.join("login.headers");
+    let login = serde_json::json!({"username": "admin", "password": password}).to_string();
+    let (status, body) = server.curl(
+        &cert,
+        "/api/v1/auth/login",
+        &[
+            "-D",
+            headers.to_str().unwrap(),
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            &login,
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    let headers = std::fs::read_to_string(&headers).unwrap().to_lowercase();
+    let cookie = headers
+        .lines()
+        .find(|l| l.starts_with("set-cookie: vigie_session="))
+        .unwrap_or_else(|| panic!("no session cookie: {headers}"));
+    assert!(cookie.contains("; secure"), "{cookie}");
+
     // Plain HTTP to the TLS port gets no HTTP answer.
     let plain = Command::new("curl")
         .args([
