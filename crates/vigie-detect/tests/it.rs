@@ -363,8 +363,14 @@ fn a_rule_switched_off_stops_alerting_from_the_next_batch_and_the_switch_is_save
     sink.write(&batch[..3]).unwrap();
     assert_eq!(rec.alerts().len(), 301);
     let text = metrics.encode();
-    assert!(text.contains("vigie_detection_rules{state=\"disabled\"} 1"), "{text}");
-    assert!(text.contains("vigie_detection_rules{state=\"active\"} 1"), "{text}");
+    assert!(
+        text.contains("vigie_detection_rules{state=\"disabled\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vigie_detection_rules{state=\"active\"} 1"),
+        "{text}"
+    );
     assert!(
         text.contains("vigie_detection_evaluation_seconds_count{dataset=\"aws.cloudtrail\"} 3"),
         "one observation per batch and dataset:\n{text}"
@@ -372,5 +378,7 @@ fn a_rule_switched_off_stops_alerting_from_the_next_batch_and_the_switch_is_save
     let again = Detector::load(settings, Arc::new(Metrics::new())).unwrap();
     assert!(again.disabled().contains(login));
     assert!(again.set_enabled(login, true).unwrap());
-    assert!(!std::fs::read_to_string(&disabled_file).unwrap().contains(login));
+    assert!(!std::fs::read_to_string(&disabled_file)
+        .unwrap()
+        .contains(login));
 }
