@@ -14,3 +14,4 @@ mod rules_api;
 mod shutdown;
 mod store;
 mod syslog;
+mod web_auth;
