@@ -214,7 +214,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/rules/{id}/disable", post(rules_api::disable))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Write),
-            auth::require_scope,
+            guard::require_scope,
         ));
     let admin = Router::new()
         .route("/api/v1/rules/reload", post(rules_api::reload))
