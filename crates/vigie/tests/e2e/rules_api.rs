@@ -155,6 +155,25 @@ fn a_disabled_rule_stops_matching_at_once_across_a_reload_and_a_restart_and_matc
         1.0,
         "still none after a reload"
     );
+    // The switch is in the audit log, searchable.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = server.get("/api/v1/search?q=event.dataset:vigie.audit&size=100");
+        assert_eq!(status, 200, "{body}");
+        let hits = json(&body)["hits"].as_array().cloned().unwrap_or_default();
+        let done = hits.iter().any(|h| {
+            h["fields"]["url.path"] == path.as_str()
+                && h["fields"]["http.response.status_code"] == 200
+        });
+        if done {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no audit event for {path}: {hits:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert!(server.terminate().success());
 
     let server = start(&dir);
