@@ -184,12 +184,22 @@ pub async fn test(State(state): State<Arc<AppState>>, body: Body) -> Response {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let Ok(raw) = axum::body::to_bytes(body, TEST_MAX_BODY).await else {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("a rule test body is at most {TEST_MAX_BODY} bytes"),
-        )
-        .into_response();
+    let raw = match axum::body::to_bytes(body, TEST_MAX_BODY).await {
+        Ok(raw) => raw,
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            return if too_large {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("a rule test body is at most {TEST_MAX_BODY} bytes"),
+                )
+                .into_response()
+            } else {
+                bad(format!("could not read the request body: {e}"))
+            };
+        }
     };
     let req: TestRequest = match serde_json::from_slice(&raw) {
         Ok(r) => r,
