@@ -92,13 +92,24 @@ def metric_families():
             if not t:
                 sys.exit(f"check-deploy: cannot find the type of metric field {field!r}")
             ty = t.group(1)
-            kind = "counter" if "Counter" in ty else "gauge" if "Gauge" in ty else None
+            kind = (
+                "histogram" if "Histogram" in ty
+                else "counter" if "Counter" in ty
+                else "gauge" if "Gauge" in ty
+                else None
+            )
             if kind is None:
                 sys.exit(f"check-deploy: metric {name}: unknown type {ty}")
             fam = re.search(r"Family(?:::)?<\s*(\w+)", ty)
             labels = structs.get(fam.group(1), []) if fam else []
             full = f"vigie_{name}" + ("_total" if kind == "counter" else "")
             fams[full] = {"type": kind, "labels": labels, "help": help_}
+            if kind == "histogram":
+                # The series PromQL reads; the table lists the family.
+                for suffix, extra in (("_bucket", ["le"]), ("_sum", []), ("_count", [])):
+                    fams[full + suffix] = {
+                        "type": kind, "labels": labels + extra, "help": help_, "series_of": full,
+                    }
     if len(fams) < 10:
         sys.exit(f"check-deploy: only {len(fams)} metric families found; the parser is out of date")
     fams["up"] = {"type": "gauge", "labels": [], "help": "Prometheus: the scrape succeeded"}
@@ -484,7 +495,7 @@ def extract_config(dirname, out):
 
 
 def check_readme(path):
-    fams = set(metric_families()) - {"up"}
+    fams = {n for n, f in metric_families().items() if "series_of" not in f} - {"up"}
     listed = set(re.findall(r"^\| `(vigie_[a-z0-9_]+)` \|", Path(path).read_text(), re.M))
     for n in sorted(fams - listed):
         err(f"{path}: metric {n} missing from the table (scripts/check-deploy.py metrics prints it)")
@@ -571,6 +582,8 @@ def main(argv):
     cmd, args = argv[0], argv[1:]
     if cmd == "metrics":
         for name, f in sorted(metric_families().items()):
+            if "series_of" in f:
+                continue
             labels = ", ".join(f["labels"])
             print(f"| `{name}` | {f['type']} | {labels} | {f['help']} |")
     elif cmd == "promql":

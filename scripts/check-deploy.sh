@@ -139,7 +139,7 @@ check_dir "$ROOT/deploy"
 step "self-test: broken copies of deploy/ must fail"
 # name | file under deploy/ | sed expression | expected in the output
 selftests=(
-  "an alert threshold the unit test does not expect|prometheus/security-alert-rules.yaml|s/outcome=\"accepted\"}\[10m\])) > 20/outcome=\"accepted\"}[10m])) > 40/|FAILED"
+  "an alert threshold the unit test does not expect|prometheus/security-alert-rules.yaml|s/critical\"}\[10m\])) > 20/critical\"}[10m])) > 40/|FAILED"
   "a metric vigie does not expose, in a dashboard|grafana/dashboards/vigie-overview.json|s/vigie_store_file_bytes/vigie_store_size_bytes/|is not a metric vigie exposes"
   "a misspelt field in the Deployment|kubernetes/deployment.yaml|s/readOnlyRootFilesystem: true/readOnlyRootFilesytem: true/|did not validate"
   "an audit level that does not exist|kubernetes/audit-policy.yaml|0,/level: Metadata/s//level: Metdata/|audit-policy.yaml: rules"

@@ -8,6 +8,11 @@
 //! order. Correlation state is saved to a file every `save_interval` and
 //! when the stage is dropped (at shutdown), and restored at start; a rule
 //! reload carries the state of unchanged correlations over.
+//!
+//! Matches of rules switched off by hand are dropped before correlation
+//! and alerting (the set is looked up again whenever it changes). The time
+//! spent evaluating is observed per dataset and batch; Falco and Gatekeeper
+//! events are counted by priority and by event type and action once stored.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +56,10 @@ pub struct DetectingSink<S: Sink> {
     correlator: Correlator,
     last_save: Instant,
     matches: Vec<(usize, u32)>,
+    /// Per rule index of the current generation: switched off by hand.
+    off: Vec<bool>,
+    /// (generation, disabled version) `off` was computed for.
+    off_for: (u64, u64),
 }
 
 impl<S: Sink> DetectingSink<S> {
@@ -83,6 +92,39 @@ impl<S: Sink> DetectingSink<S> {
             correlator,
             last_save: Instant::now(),
             matches: Vec::new(),
+            off: Vec::new(),
+            off_for: (0, 0),
+        }
+    }
+
+    /// Brings `off` up to date with the rules and the disabled set.
+    fn refresh_off(&mut self, engine: &Engine, generation: u64) {
+        let key = (generation, self.detector.disabled_version());
+        if key == self.off_for {
+            return;
+        }
+        let disabled = self.detector.disabled();
+        self.off = engine
+            .rules()
+            .iter()
+            .map(|r| disabled.contains(r.rule.meta.key()))
+            .collect();
+        self.off_for = key;
+    }
+
+    /// Counts the security sources' events by their own labels.
+    fn count_sources(&self, events: &[Event]) {
+        let d = &self.metrics.detection;
+        for e in events {
+            // The datasets of vigie-normalize's Falco and Gatekeeper formats.
+            match e.dataset() {
+                "falco.alerts" => d.falco_event(e.fields.get_str("falco.priority")),
+                "gatekeeper.audit" => d.gatekeeper_event(
+                    e.fields.get_str("gatekeeper.event_type"),
+                    e.fields.get_str("gatekeeper.constraint.action"),
+                ),
+                _ => {}
+            }
         }
     }
 
@@ -108,32 +150,68 @@ impl<S: Sink> DetectingSink<S> {
     }
 }
 
-/// Evaluates `events`; returns (event index, rule index) pairs in event
-/// order.
-fn evaluate(engine: &Engine, events: &[Event], threads: usize, out: &mut Vec<(usize, u32)>) {
-    out.clear();
-    let run = |base: usize, part: &[Event], out: &mut Vec<(usize, u32)>| {
-        let mut m = Vec::new();
-        for (i, e) in part.iter().enumerate() {
-            m.clear();
-            engine.evaluate(e, &mut m);
-            out.extend(m.iter().map(|&r| (base + i, r)));
+/// Time spent per dataset.
+type Timings<'a> = Vec<(&'a str, Duration)>;
+
+fn add_time<'a>(timings: &mut Timings<'a>, dataset: &'a str, d: Duration) {
+    match timings.iter_mut().find(|(ds, _)| *ds == dataset) {
+        Some((_, t)) => *t += d,
+        None => timings.push((dataset, d)),
+    }
+}
+
+/// Evaluates `part` (whose first event is number `base` of the batch).
+fn run_part<'a>(
+    engine: &Engine,
+    base: usize,
+    part: &'a [Event],
+    out: &mut Vec<(usize, u32)>,
+    timings: &mut Timings<'a>,
+) {
+    let mut m = Vec::new();
+    let mut current: Option<(&'a str, Instant)> = None;
+    for (i, e) in part.iter().enumerate() {
+        let ds = e.dataset();
+        if current.is_none_or(|(c, _)| c != ds) {
+            let now = Instant::now();
+            if let Some((c, start)) = current {
+                add_time(timings, c, now - start);
+            }
+            current = Some((ds, now));
         }
-    };
+        m.clear();
+        engine.evaluate(e, &mut m);
+        out.extend(m.iter().map(|&r| (base + i, r)));
+    }
+    if let Some((c, start)) = current {
+        add_time(timings, c, start.elapsed());
+    }
+}
+
+/// Evaluates `events`; returns (event index, rule index) pairs in event
+/// order, and the time spent per dataset (summed over the threads).
+fn evaluate<'a>(
+    engine: &Engine,
+    events: &'a [Event],
+    threads: usize,
+    out: &mut Vec<(usize, u32)>,
+) -> Timings<'a> {
+    out.clear();
+    let mut timings = Timings::new();
     if threads <= 1 || events.len() < PARALLEL_MIN {
-        run(0, events, out);
-        return;
+        run_part(engine, 0, events, out, &mut timings);
+        return timings;
     }
     let per = events.len().div_ceil(threads);
-    let parts: Vec<Vec<(usize, u32)>> = std::thread::scope(|s| {
+    let parts: Vec<(Vec<(usize, u32)>, Timings<'a>)> = std::thread::scope(|s| {
         let handles: Vec<_> = events
             .chunks(per)
             .enumerate()
             .map(|(n, part)| {
                 s.spawn(move || {
-                    let mut v = Vec::new();
-                    run(n * per, part, &mut v);
-                    v
+                    let (mut v, mut t) = (Vec::new(), Timings::new());
+                    run_part(engine, n * per, part, &mut v, &mut t);
+                    (v, t)
                 })
             })
             .collect();
@@ -142,9 +220,13 @@ fn evaluate(engine: &Engine, events: &[Event], threads: usize, out: &mut Vec<(us
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    for p in parts {
+    for (p, t) in parts {
         out.extend(p);
+        for (ds, d) in t {
+            add_time(&mut timings, ds, d);
+        }
     }
+    timings
 }
 
 impl<S: Sink> Sink for DetectingSink<S> {
@@ -161,13 +243,22 @@ impl<S: Sink> Sink for DetectingSink<S> {
             self.generation = loaded.generation;
         }
         let engine = &loaded.engine;
+        self.refresh_off(engine, loaded.generation);
         let mut matches = std::mem::take(&mut self.matches);
-        evaluate(engine, events, self.settings.threads, &mut matches);
+        let timings = evaluate(engine, events, self.settings.threads, &mut matches);
+        for (dataset, d) in timings {
+            self.metrics.detection.evaluated(dataset, d.as_secs_f64());
+        }
+        if self.off.iter().any(|&o| o) {
+            let off = &self.off;
+            matches.retain(|&(_, ri)| !off.get(ri as usize).copied().unwrap_or(false));
+        }
         self.metrics.detection.events.inc_by(events.len() as u64);
         self.metrics.detection.matches.inc_by(matches.len() as u64);
         // Stored first: a batch the store refuses (and the client sends
         // again) must not be counted twice by correlations.
         self.inner.write(events)?;
+        self.count_sources(events);
         let mut alerts: Vec<Alert> = Vec::new();
         let mut fired: Vec<CorrelationAlert> = Vec::new();
         for &(ei, ri) in &matches {

@@ -321,3 +321,64 @@ fn correlation_state_survives_a_restart_and_base_alerts_are_suppressed() {
     );
     assert_eq!(doc["annotations"]["value"], "3");
 }
+
+#[test]
+fn a_rule_switched_off_stops_alerting_from_the_next_batch_and_the_switch_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("login.yml"), LOGIN_RULE).unwrap();
+    std::fs::write(rules.join("delete.yml"), DELETE_RULE).unwrap();
+    let disabled_file = rules.join("disabled.json");
+    let settings = RuleSettings {
+        paths: vec![rules.clone()],
+        disabled_file: Some(disabled_file.clone()),
+        ..Default::default()
+    };
+    let (mut sink, rec, detector, metrics) = stage_with(dir.path(), settings.clone(), false);
+    let login = "11111111-1111-1111-1111-111111111111";
+    // A batch large enough to be evaluated on two threads.
+    let batch: Vec<Event> = (0..300)
+        .map(|i| match i % 3 {
+            0 => event("ConsoleLogin", "198.51.100.7", i),
+            1 => event("DeleteTrail", "198.51.100.7", i),
+            _ => event("GetObject", "198.51.100.7", i),
+        })
+        .collect();
+    sink.write(&batch).unwrap();
+    assert_eq!(rec.alerts().len(), 200);
+    assert!(detector.set_enabled(login, false).unwrap());
+    assert!(matches!(
+        detector.set_enabled("no-such-rule", false),
+        Err(vigie_detect::DetectError::UnknownRule(_))
+    ));
+    sink.write(&batch).unwrap();
+    let alerts = rec.alerts();
+    assert_eq!(alerts.len(), 300, "only the 100 DeleteTrail alerts are new");
+    assert!(alerts[200..]
+        .iter()
+        .all(|a| a.fields.get_str("rule.id") != Some(login)));
+    // A reload keeps the switch; a new detector reads it back.
+    detector.reload().unwrap();
+    sink.write(&batch[..3]).unwrap();
+    assert_eq!(rec.alerts().len(), 301);
+    let text = metrics.encode();
+    assert!(
+        text.contains("vigie_detection_rules{state=\"disabled\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vigie_detection_rules{state=\"active\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vigie_detection_evaluation_seconds_count{dataset=\"aws.cloudtrail\"} 3"),
+        "one observation per batch and dataset:\n{text}"
+    );
+    let again = Detector::load(settings, Arc::new(Metrics::new())).unwrap();
+    assert!(again.disabled().contains(login));
+    assert!(again.set_enabled(login, true).unwrap());
+    assert!(!std::fs::read_to_string(&disabled_file)
+        .unwrap()
+        .contains(login));
+}

@@ -12,7 +12,10 @@ pub use alerting::{
     AlertSourceLabels, AlertStateLabels, AlertingMetrics, OutcomeLabels, ReceiverLabels,
 };
 pub use auth::AuthMetrics;
-pub use detection::{DetectionMetrics, RuleStateLabels, SeverityLabels};
+pub use detection::{
+    falco_priority, DatasetLabels, DetectionMetrics, FalcoLabels, GatekeeperLabels,
+    RuleStateLabels, SeverityLabels, FALCO_PRIORITIES,
+};
 pub use store::{QueryLabels, StoreMetrics, StoreOpLabels};
 
 use prometheus_client::encoding::text::encode;

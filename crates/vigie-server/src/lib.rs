@@ -2,8 +2,8 @@
 //!
 //! [`router`] builds the axum application: health endpoints (open), `/metrics`
 //! (scope `read`), the query APIs `/api/v1/query|search|aggregate` (scope
-//! `read`), the detection rules API `/api/v1/rules` (scope `read`; reload:
-//! `admin`), and the ingest API (scope `ingest`) with its aliases for the
+//! `read`), the detection rules API `/api/v1/rules` (scope `read`, and the
+//! rule test; enable/disable: `write`; reload: `admin`), and the ingest API (scope `ingest`) with its aliases for the
 //! Kubernetes audit webhook and Falco/Falcosidekick, plus the
 //! Elasticsearch-compatible bulk API under `/es` ([`elastic`]), and the
 //! routes other components add ([`AppState::add_routes`]: the alert
@@ -45,7 +45,7 @@ use vigie_pipeline::IngestQueue;
 
 pub use api_error::ApiError;
 pub use auth::{Scope, TokenStore};
-pub use rules_api::RulesControl;
+pub use rules_api::{NormalizedEvent, RulesControl, RulesError};
 
 /// Size limits of the ingest API.
 #[derive(Debug, Clone, Copy)]
@@ -206,8 +206,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/search", get(query_api::search))
         .route("/api/v1/aggregate", get(query_api::aggregate))
         .route("/api/v1/rules", get(rules_api::status))
+        .route("/api/v1/rules/test", post(rules_api::test))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Read),
+            guard::require_scope,
+        ));
+    let write = Router::new()
+        .route("/api/v1/rules/{id}/enable", post(rules_api::enable))
+        .route("/api/v1/rules/{id}/disable", post(rules_api::disable))
+        .route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), Scope::Write),
             guard::require_scope,
         ));
     let admin = Router::new()
@@ -245,6 +253,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(ingest)
         .merge(elastic)
         .merge(read)
+        .merge(write)
         .merge(admin)
         .fallback(api_error::not_found)
         .with_state(state.clone());

@@ -10,6 +10,7 @@ mod http;
 mod import;
 mod loki;
 mod prometheus;
+mod rules_api;
 mod shutdown;
 mod store;
 mod syslog;
