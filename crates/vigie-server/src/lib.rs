@@ -19,6 +19,7 @@ pub mod elastic;
 mod health;
 mod ingest;
 mod loki;
+mod overview_api;
 mod query_api;
 pub mod rules_api;
 
@@ -188,6 +189,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/search", get(query_api::search))
         .route("/api/v1/aggregate", get(query_api::aggregate))
         .route("/api/v1/rules", get(rules_api::status))
+        .route("/api/v1/overview/ingest", get(overview_api::ingest))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Read),
             auth::require_scope,

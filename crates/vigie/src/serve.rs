@@ -222,6 +222,7 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
         a.sync_metrics(std::time::Duration::from_secs(5));
     }
     state.add_routes(Scope::Admin, reloader.routes());
+    state.add_public_routes(vigie_web::routes());
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
