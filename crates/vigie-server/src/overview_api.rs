@@ -198,4 +198,69 @@ mod tests {
         )
         .is_none());
     }
+
+    /// The handler over a real store: events in the range per dataset, the
+    /// newest one's time, and the counters.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn ingest_health_counts_stored_events_and_metrics() {
+        use vigie_event::{Event, Timestamp};
+        use vigie_pipeline::Sink;
+
+        let dir = std::env::temp_dir().join(format!(
+            "vigie-overview-{}-{}",
+            std::process::id(),
+            Timestamp::now().as_nanos()
+        ));
+        let metrics = Arc::new(vigie_metrics::Metrics::new());
+        let (store, mut writer, _) =
+            vigie_store::Store::open(vigie_store::StoreOptions::local(&dir), metrics.clone())
+                .await
+                .unwrap();
+        let now = Timestamp::now().as_nanos();
+        let at = |secs_ago: i64| Timestamp::from_nanos(now - secs_ago * 1_000_000_000);
+        writer
+            .write(&[
+                Event::new("aws.cloudtrail", at(30), "{}"),
+                Event::new("aws.cloudtrail", at(10), "{}"),
+                Event::new("k8s.audit", at(20), "{}"),
+                Event::new("k8s.audit", at(7200), "{}"), // outside the range
+            ])
+            .unwrap();
+        metrics.record("aws.cloudtrail", "accepted", 2);
+        metrics.reject("aws.cloudtrail", "invalid_json");
+        let (q, _rx) = vigie_pipeline::queue(8, metrics.clone());
+        let state = AppState::with_store(
+            Arc::new(vigie_normalize::Registry::default()),
+            q,
+            metrics,
+            crate::TokenStore::new(Vec::new()),
+            crate::IngestLimits::default(),
+            Some(store),
+        );
+        let Json(v) = ingest(
+            State(state),
+            Query(Params {
+                from: Some("now-1h".into()),
+                to: None,
+            }),
+        )
+        .await
+        .unwrap();
+        let ds = v["datasets"].as_array().unwrap();
+        let find = |n: &str| ds.iter().find(|d| d["dataset"] == n).unwrap().clone();
+        let ct = find("aws.cloudtrail");
+        assert_eq!(ct["events"], 2, "{v}");
+        assert_eq!(ct["accepted"], 2);
+        assert_eq!(ct["rejected"], 1);
+        assert_eq!(ct["rejects"]["invalid_json"], 1);
+        let last = Timestamp::parse_rfc3339(ct["last_event"].as_str().unwrap()).unwrap();
+        assert!(
+            (last.as_nanos() - at(10).as_nanos()).abs() < 1_000_000,
+            "{v}"
+        );
+        let k8s = find("k8s.audit");
+        assert_eq!(k8s["events"], 1, "{v}");
+        assert_eq!(k8s["accepted"], 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

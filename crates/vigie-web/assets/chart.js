@@ -117,7 +117,7 @@ export function timeChart(opts) {
     const lines = [fmtTime(times[i])];
     series.forEach((se) => lines.push(`${se.name}: ${num(se.values[i])} ${opts.unit || ''}`));
     tip.replaceChildren();
-    const tw = Math.max(...lines.map((l) => l.length)) * 6.6 + 16;
+    const tw = Math.max(...lines.map((l) => l.length)) * 7.4 + 16;
     const th = lines.length * 15 + 8;
     const tx = x + tw + 10 > W ? x - tw - 8 : x + 8;
     tip.appendChild(s('rect', { x: tx, y: M.t, width: tw, height: th, rx: 4, class: 'tipbox' }));
