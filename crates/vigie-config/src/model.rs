@@ -190,11 +190,32 @@ impl LogFormat {
 }
 
 /// The `auth` section.
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// `auth.tokens`: the API tokens accepted by the server.
     pub tokens: Vec<TokenConfig>,
+    /// `auth.session_idle_timeout`: a web UI session unused this long ends.
+    pub session_idle_timeout: HumanDuration,
+    /// `auth.session_max_age`: a web UI session ends this long after login.
+    pub session_max_age: HumanDuration,
+    /// `auth.failure_limit`: authentication failures one client address may
+    /// make per `failure_window` before it gets 429.
+    pub failure_limit: u32,
+    /// `auth.failure_window`: the window of `failure_limit`.
+    pub failure_window: HumanDuration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            session_idle_timeout: HumanDuration::secs(3600),
+            session_max_age: HumanDuration::secs(12 * 3600),
+            failure_limit: 20,
+            failure_window: HumanDuration::secs(60),
+        }
+    }
 }
 
 /// One entry of `auth.tokens`.

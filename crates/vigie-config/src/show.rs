@@ -41,6 +41,11 @@ impl Config {
             let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
             let _ = writeln!(o, "      scopes: [{}]", scopes.join(", "));
         }
+        let a = &self.auth;
+        let _ = writeln!(o, "  session_idle_timeout: {}", a.session_idle_timeout);
+        let _ = writeln!(o, "  session_max_age: {}", a.session_max_age);
+        let _ = writeln!(o, "  failure_limit: {}", a.failure_limit);
+        let _ = writeln!(o, "  failure_window: {}", a.failure_window);
         let i = &self.ingest;
         let _ = writeln!(o, "ingest:");
         let _ = writeln!(o, "  max_body_bytes: {}", i.max_body_bytes);

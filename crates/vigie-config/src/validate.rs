@@ -37,6 +37,7 @@ impl Config {
         let mut problems = Vec::new();
         self.check_server(&mut problems);
         self.check_tokens(&mut problems);
+        self.check_auth_limits(&mut problems);
         self.check_ingest(&mut problems);
         self.check_datasets(builtin_datasets, &mut problems);
         self.check_inputs(builtin_datasets, &mut problems);
@@ -54,6 +55,25 @@ impl Config {
     fn check_server(&self, out: &mut Vec<(String, String)>) {
         if self.server.data_dir.as_os_str().is_empty() {
             out.push(("server.data_dir".into(), "must not be empty".into()));
+        }
+    }
+
+    fn check_auth_limits(&self, out: &mut Vec<(String, String)>) {
+        let a = &self.auth;
+        if a.session_idle_timeout.get().is_zero() {
+            out.push((
+                "auth.session_idle_timeout".into(),
+                "must be more than 0s".into(),
+            ));
+        }
+        if a.session_max_age.get().is_zero() {
+            out.push(("auth.session_max_age".into(), "must be more than 0s".into()));
+        }
+        if a.failure_limit == 0 {
+            out.push(("auth.failure_limit".into(), "must be at least 1".into()));
+        }
+        if a.failure_window.get().is_zero() {
+            out.push(("auth.failure_window".into(), "must be more than 0s".into()));
         }
     }
 

@@ -5,11 +5,13 @@
 //! typed structs so a typo in a label name cannot reach the exposition.
 
 mod alerting;
+mod auth;
 mod detection;
 mod store;
 pub use alerting::{
     AlertSourceLabels, AlertStateLabels, AlertingMetrics, OutcomeLabels, ReceiverLabels,
 };
+pub use auth::AuthMetrics;
 pub use detection::{DetectionMetrics, RuleStateLabels, SeverityLabels};
 pub use store::{QueryLabels, StoreMetrics, StoreOpLabels};
 
@@ -96,6 +98,7 @@ pub struct Metrics {
     pub store: StoreMetrics,
     pub detection: DetectionMetrics,
     pub alerting: AlertingMetrics,
+    pub auth: AuthMetrics,
 }
 
 impl Default for Metrics {
@@ -125,6 +128,7 @@ impl Metrics {
             store: StoreMetrics::default(),
             detection: DetectionMetrics::default(),
             alerting: AlertingMetrics::default(),
+            auth: AuthMetrics::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -200,6 +204,7 @@ impl Metrics {
         m.store.register(&mut registry);
         m.detection.register(&mut registry);
         m.alerting.register(&mut registry);
+        m.auth.register(&mut registry);
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {

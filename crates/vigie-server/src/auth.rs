@@ -1,22 +1,19 @@
-//! API tokens: scopes, the token store, bootstrap on first start, and the
-//! middleware that guards every route but health.
+//! API tokens: scopes, the token store (configured tokens plus those
+//! created at bootstrap or through the API), and reading the token a request
+//! presents. The middleware that guards routes is in `guard`.
 //!
 //! Only SHA-256 digests of tokens are kept in memory and on disk; a
 //! presented token is hashed and compared in constant time. Tokens never
 //! reach logs: failures are logged with the reason, never the value.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
-use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::Request;
+use axum::http::header;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-use crate::{ApiError, AppState};
 
 /// What a token may do. `admin` grants every scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,10 +61,49 @@ impl TokenEntry {
     }
 }
 
-/// The tokens the server accepts.
+/// Where a token comes from: the configuration file (read-only through the
+/// API) or `<data_dir>/auth/tokens.json` (bootstrap and API-created).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenSource {
+    Config,
+    Stored,
+}
+
+#[derive(Debug, Default)]
+struct Tokens {
+    configured: Vec<TokenEntry>,
+    stored: Vec<TokenEntry>,
+    /// Where stored tokens are saved; `None` keeps them in memory.
+    path: Option<PathBuf>,
+}
+
+/// Why a token change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("token name must be 1 to 64 characters of letters, digits, `.`, `_` or `-`")]
+    BadName,
+    #[error("a token needs at least one scope")]
+    NoScope,
+    #[error("token `{0}` already exists")]
+    Exists(String),
+    #[error("no token `{0}`")]
+    Unknown(String),
+    #[error("token `{0}` is set in the configuration file; remove it there")]
+    Configured(String),
+    #[error("no random source: {0}")]
+    Random(String),
+    #[error("saving {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The tokens the server accepts; clones share the same set.
 #[derive(Debug, Clone, Default)]
 pub struct TokenStore {
-    entries: Arc<Vec<TokenEntry>>,
+    inner: Arc<RwLock<Tokens>>,
 }
 
 /// SHA-256 of a token's secret.
@@ -85,36 +121,102 @@ pub fn generate_token() -> Result<String, getrandom::Error> {
     ))
 }
 
-fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+/// Constant-time comparison of two digests.
+pub fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl TokenStore {
+    /// A store of `entries` (as configured), kept in memory.
     pub fn new(entries: Vec<TokenEntry>) -> Self {
         Self {
-            entries: Arc::new(entries),
+            inner: Arc::new(RwLock::new(Tokens {
+                configured: entries,
+                ..Tokens::default()
+            })),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Tokens> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn entries(&self) -> &[TokenEntry] {
-        &self.entries
+    pub fn is_empty(&self) -> bool {
+        let t = self.read();
+        t.configured.is_empty() && t.stored.is_empty()
+    }
+
+    /// Every token, configured ones first.
+    pub fn entries(&self) -> Vec<TokenEntry> {
+        self.list().into_iter().map(|(e, _)| e).collect()
+    }
+
+    /// Every token with where it comes from.
+    pub fn list(&self) -> Vec<(TokenEntry, TokenSource)> {
+        let t = self.read();
+        t.configured
+            .iter()
+            .map(|e| (e.clone(), TokenSource::Config))
+            .chain(t.stored.iter().map(|e| (e.clone(), TokenSource::Stored)))
+            .collect()
     }
 
     /// The entry whose digest matches `presented`. Every entry is compared
     /// (no early exit), each in constant time.
-    pub fn authenticate(&self, presented: &str) -> Option<&TokenEntry> {
+    pub fn authenticate(&self, presented: &str) -> Option<TokenEntry> {
         let d = digest(presented);
+        let t = self.read();
         let mut found = None;
-        for e in self.entries.iter() {
+        for e in t.configured.iter().chain(t.stored.iter()) {
             if ct_eq(&e.sha256, &d) && found.is_none() {
-                found = Some(e);
+                found = Some(e.clone());
             }
         }
         found
+    }
+
+    /// Creates a stored token and returns its secret, shown only once.
+    pub fn create(&self, name: &str, scopes: Vec<Scope>) -> Result<String, TokenError> {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !valid {
+            return Err(TokenError::BadName);
+        }
+        if scopes.is_empty() {
+            return Err(TokenError::NoScope);
+        }
+        let secret = generate_token().map_err(|e| TokenError::Random(e.to_string()))?;
+        let mut t = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if t.configured
+            .iter()
+            .chain(t.stored.iter())
+            .any(|e| e.name == name)
+        {
+            return Err(TokenError::Exists(name.into()));
+        }
+        t.stored.push(TokenEntry {
+            name: name.into(),
+            sha256: digest(&secret),
+            scopes,
+        });
+        save_tokens(&t)?;
+        Ok(secret)
+    }
+
+    /// Deletes a stored token (configured ones stay: they are in the file).
+    pub fn delete(&self, name: &str) -> Result<(), TokenError> {
+        let mut t = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if t.configured.iter().any(|e| e.name == name) {
+            return Err(TokenError::Configured(name.into()));
+        }
+        let Some(pos) = t.stored.iter().position(|e| e.name == name) else {
+            return Err(TokenError::Unknown(name.into()));
+        };
+        t.stored.remove(pos);
+        save_tokens(&t)
     }
 
     /// Builds the store from the configured tokens plus the ones stored
@@ -147,13 +249,42 @@ impl TokenStore {
                 scopes: vec![Scope::Admin],
             });
             std::fs::create_dir_all(&dir)?;
-            write_private(&path, &serde_json::to_vec_pretty(&stored)?)?;
+            write_private_atomic(&path, &serde_json::to_vec_pretty(&stored)?)?;
             secret = Some(token);
         }
-        let mut all = configured;
-        all.extend(stored);
-        Ok((Self::new(all), secret))
+        let store = Self {
+            inner: Arc::new(RwLock::new(Tokens {
+                configured,
+                stored,
+                path: Some(path),
+            })),
+        };
+        Ok((store, secret))
     }
+}
+
+fn save_tokens(t: &Tokens) -> Result<(), TokenError> {
+    let Some(path) = &t.path else {
+        return Ok(());
+    };
+    let io = |source| TokenError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let bytes = serde_json::to_vec_pretty(&t.stored)
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    write_private_atomic(path, &bytes).map_err(io)
+}
+
+/// Writes `bytes` to a private (0600) temporary file beside `path`, syncs
+/// it and renames it over `path`: readers see the old or the new file.
+pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    write_private(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -174,7 +305,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Basic with the token as password (for clients such as Falco's
 /// `http_output` that can only put credentials in the URL), or
 /// Elasticsearch's `ApiKey` scheme with the token as the key.
-fn presented_token(req: &Request) -> Option<String> {
+pub(crate) fn presented_token(req: &Request) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.trim().split_once(' ')?;
     if scheme.eq_ignore_ascii_case("bearer") {
@@ -201,47 +332,6 @@ fn presented_token(req: &Request) -> Option<String> {
         return text.split_once(':').map(|(_, pw)| pw.to_owned());
     }
     None
-}
-
-/// Middleware: refuses the request unless it carries a token with `scope`.
-pub async fn require_scope(
-    State((state, scope)): State<(Arc<AppState>, Scope)>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let fail = |status, reason: &'static str, message: String| {
-        state.metrics.auth_failure(reason);
-        tracing::debug!(reason, path = %req.uri().path(), "request refused by authentication");
-        let mut err = ApiError::new(status, message);
-        err.challenge = status == StatusCode::UNAUTHORIZED;
-        err.into_response()
-    };
-    let Some(token) = presented_token(&req) else {
-        return fail(
-            StatusCode::UNAUTHORIZED,
-            "missing_token",
-            "missing token: send `Authorization: Bearer <token>`".into(),
-        );
-    };
-    let Some(entry) = state.tokens.authenticate(&token) else {
-        return fail(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "invalid token".into(),
-        );
-    };
-    if !entry.grants(scope) {
-        return fail(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
-            format!(
-                "token `{}` lacks the `{}` scope",
-                entry.name,
-                scope.as_str()
-            ),
-        );
-    }
-    next.run(req).await
 }
 
 mod hex_digest {

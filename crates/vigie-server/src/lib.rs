@@ -13,21 +13,28 @@
 //! Handlers are thin: decoding lives in `vigie-ingest`, normalization in
 //! `vigie-normalize`, and admission in `vigie-pipeline`'s bounded queue.
 
+mod admin_api;
 mod api_error;
+pub mod audit;
 pub mod auth;
+pub mod auth_limit;
 pub mod elastic;
+pub mod guard;
 mod health;
 mod ingest;
+mod login_api;
 mod loki;
 mod overview_api;
 mod query_api;
 pub mod rules_api;
+pub mod session;
+pub mod users;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -66,6 +73,12 @@ pub struct AppState {
     pub queue: IngestQueue,
     pub metrics: Arc<Metrics>,
     pub tokens: TokenStore,
+    /// Users of the web UI.
+    pub users: users::UserStore,
+    /// Open web UI sessions.
+    pub sessions: session::SessionStore,
+    /// Authentication failures per client address.
+    pub limiter: auth_limit::AuthLimiter,
     pub limits: IngestLimits,
     /// The event store the query APIs read (absent: they answer 503).
     pub store: Option<vigie_store::Store>,
@@ -106,6 +119,9 @@ impl AppState {
             queue,
             metrics,
             tokens,
+            users: users::UserStore::default(),
+            sessions: session::SessionStore::default(),
+            limiter: auth_limit::AuthLimiter::default(),
             limits,
             store,
             ready: AtomicBool::new(true),
@@ -176,11 +192,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/loki/api/v1/push", post(loki::push))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Ingest),
-            auth::require_scope,
+            guard::require_scope,
         ));
     let elastic = elastic::routes().route_layer(axum::middleware::from_fn_with_state(
         (state.clone(), Scope::Ingest),
-        auth::require_scope,
+        guard::require_scope,
     ));
     let read = Router::new()
         .route("/metrics", get(health::metrics))
@@ -192,13 +208,27 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/overview/ingest", get(overview_api::ingest))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Read),
-            auth::require_scope,
+            guard::require_scope,
         ));
     let admin = Router::new()
         .route("/api/v1/rules/reload", post(rules_api::reload))
+        .route(
+            "/api/v1/users",
+            get(admin_api::list_users).post(admin_api::create_user),
+        )
+        .route("/api/v1/users/{name}", delete(admin_api::delete_user))
+        .route(
+            "/api/v1/users/{name}/password",
+            put(admin_api::set_password),
+        )
+        .route(
+            "/api/v1/tokens",
+            get(admin_api::list_tokens).post(admin_api::create_token),
+        )
+        .route("/api/v1/tokens/{name}", delete(admin_api::delete_token))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Admin),
-            auth::require_scope,
+            guard::require_scope,
         ));
     let extra: Vec<(Scope, Router)> = state
         .extra_routes
@@ -208,6 +238,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/-/healthy", get(health::healthy))
         .route("/-/ready", get(health::ready))
+        .route("/api/v1/auth/login", post(login_api::login))
+        .route("/api/v1/auth/session", get(login_api::session))
+        .route("/api/v1/auth/logout", post(login_api::logout))
+        .route("/api/v1/auth/password", post(login_api::change_password))
         .merge(ingest)
         .merge(elastic)
         .merge(read)
@@ -225,7 +259,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     for (scope, routes) in extra {
         app = app.merge(routes.route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), scope),
-            auth::require_scope,
+            guard::require_scope,
         )));
     }
     app.layer(CatchPanicLayer::custom(api_error::panic_response))

@@ -214,6 +214,23 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
         },
     ));
     let state = AppState::with_store(registry, ingest_queue, metrics, tokens, limits, Some(store));
+    let new_password = state
+        .users
+        .load_or_bootstrap(data_dir)
+        .with_context(|| format!("loading users under {}", data_dir.display()))?;
+    let auth = &config.auth;
+    state
+        .sessions
+        .set_limits(vigie_server::session::SessionLimits {
+            idle_timeout: auth.session_idle_timeout.get(),
+            max_age: auth.session_max_age.get(),
+        });
+    state
+        .limiter
+        .set_limit(vigie_server::auth_limit::FailureLimit {
+            max_failures: auth.failure_limit,
+            window: auth.failure_window.get(),
+        });
     if config.detection.enabled {
         state.set_rules(Arc::new(crate::detect_setup::Control(detector)));
     }
@@ -234,6 +251,12 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
         tokens = state.tokens.entries().len(),
         "vigie is listening"
     );
+    if let Some(password) = new_password {
+        // Printed once, to the terminal, never to the structured log.
+        eprintln!(
+            "\nvigie: first start: created the user `admin`; its password (shown only this once):\n\n    {password}\n\n  log in at http://{addr}/ and change it (POST /api/v1/auth/password)\n"
+        );
+    }
     if let Some(secret) = new_secret {
         // Printed once, to the terminal, never to the structured log.
         eprintln!(

@@ -386,3 +386,9 @@ pub fn run_python_client(script: &str, server: &Server) -> Value {
             .unwrap_or("null"),
     )
 }
+
+/// The `admin` password printed at first start, if any.
+pub fn first_password(log: &str) -> Option<String> {
+    let at = log.find("its password (shown only this once):")?;
+    log[at..].lines().nth(2).map(|l| l.trim().to_owned())
+}

@@ -13,3 +13,4 @@ mod prometheus;
 mod shutdown;
 mod store;
 mod syslog;
+mod web_auth;
