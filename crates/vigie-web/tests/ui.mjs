@@ -196,6 +196,9 @@ test('login, alerts, search, silence, overview, rules and logout in Chromium', a
   const row = page.locator('table.silences tr', { hasText: 'ui test: known maintenance' });
   assert.match(await row.textContent(), /active/);
   assert.match(await row.textContent(), /admin/);
+  // The silenced alert shows as suppressed when silenced alerts are asked for.
+  await page.locator('label', { hasText: 'silenced' }).locator('input').check();
+  await page.waitForSelector(`.alert:has-text("${RULE_ID}") .state-suppressed`);
   await shot('alerts-silenced');
 
   // Search: the event, with its normalized fields and the original record.
@@ -229,6 +232,18 @@ test('login, alerts, search, silence, overview, rules and logout in Chromium', a
   assert.ok(await page.locator('.figure svg.chart').count() >= 2);
   await shot('overview');
 
+  // The silence is in the audit log, itself searchable.
+  await page.goto(`${base}/#/search?q=${encodeURIComponent('event.dataset:"vigie.audit" AND url.path:"/api/v2/silences"')}`);
+  await page.waitForSelector('table.results tr.hit');
+  assert.match(await page.textContent('table.results tbody'), /admin/);
+  await shot('search-audit');
+
+  // Expire the silence: it leaves the list of current silences.
+  await page.goto(`${base}/#/alerts`);
+  await page.waitForSelector('table.silences .expire-button');
+  await page.click('table.silences .expire-button');
+  await page.waitForSelector('text=No silences.');
+
   // Rules: the loaded SigmaHQ rules.
   await page.goto(`${base}/#/rules`);
   await page.waitForSelector('.stats');
@@ -239,6 +254,9 @@ test('login, alerts, search, silence, overview, rules and logout in Chromium', a
   await page.click('#logout');
   await page.waitForSelector('form.login');
   await shot('logged-out');
+  expected = [['GET', '/api/v1/auth/session', 401]];
+  const after = await page.evaluate(async () => (await fetch('/api/v1/auth/session', { credentials: 'same-origin' })).status);
+  assert.equal(after, 401, 'the session ended with the logout');
 
   assert.deepEqual(problems, [], `console errors or failed requests:\n${problems.join('\n')}`);
 });
