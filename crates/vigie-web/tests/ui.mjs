@@ -52,14 +52,14 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let vigie; let base; let stderr = ''; let password; let browser; let page;
+let vigie; let dir; let base; let stderr = ''; let password; let browser; let page;
 const ingestToken = randomBytes(24).toString('hex');
 const problems = []; // console errors and failed requests nobody asked for
 let expected = []; // [method, path, status] the test provokes on purpose
 
 before(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-ui-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigie-ui-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const rules = path.join(SHARED, 'sigma/rules/cloud/aws');
@@ -129,6 +129,7 @@ after(async () => {
     vigie.kill('SIGTERM');
     await new Promise((r) => { vigie.once('exit', r); setTimeout(r, 10000); });
   }
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 async function shot(name) {
