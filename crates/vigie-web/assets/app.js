@@ -81,7 +81,7 @@ async function logout() {
 }
 
 async function start() {
-  setUnauthorizedHandler((message) => showLogin(message || 'Your session ended: log in again.'));
+  setUnauthorizedHandler((message) => showLogin(`Your session ended${message ? ` (${message})` : ''}: log in again.`));
   const select = document.getElementById('range');
   select.value = rangeKey();
   select.addEventListener('change', () => { setRange(select.value); render(); });

@@ -106,12 +106,12 @@ alerting:
   });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   page = await context.newPage();
-  const isExpected = (method, url, status) => expected.some(([m, p, s]) => m === method && new URL(url).pathname === p && s === status);
+  const isExpected = (method, url, status) => expected.some(([m, p, s]) => (m === '*' || m === method) && (p === '*' || new URL(url).pathname === p) && s === status);
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const url = msg.location() && msg.location().url;
     // The browser reports the deliberate 401s as "Failed to load resource".
-    const deliberate = /status of 401/.test(msg.text()) && url && expected.some(([, p, s]) => s === 401 && url.endsWith(p));
+    const deliberate = /status of 401/.test(msg.text()) && url && expected.some(([, p, s]) => s === 401 && (p === '*' || new URL(url).pathname === p));
     if (!deliberate) problems.push(`console error on ${page.url()}: ${msg.text()} (${url})`);
   });
   page.on('pageerror', (e) => problems.push(`uncaught exception on ${page.url()}: ${e.message}`));
@@ -250,6 +250,19 @@ test('login, alerts, search, silence, overview, rules and logout in Chromium', a
   await page.waitForSelector('.stats');
   assert.match(await page.textContent('.stats'), /loaded/);
   await shot('rules');
+
+  // A session that ends (here: its cookie is gone) brings the login back
+  // with the server's message; logging in again returns to the page.
+  expected = [['*', '*', 401]];
+  await page.context().clearCookies();
+  await page.click('#refresh');
+  await page.waitForSelector('form.login .notice');
+  assert.ok((await page.textContent('form.login .notice')).trim().length > 0);
+  await shot('session-ended');
+  expected = [];
+  await page.fill('#login-password', password);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('.page[data-page="rules"] .stats');
 
   // Log out: back to the login screen; the session no longer works.
   await page.click('#logout');
