@@ -1,10 +1,11 @@
 //! Rate limit on authentication failures, per client address: a wrong
 //! password, an invalid or missing token, an expired session or a missing
-//! scope each count; past the limit within the window, every request from
-//! that address that needs authentication gets 429 until the window ends.
+//! scope each count; past the limit within the window, every login and
+//! every refused request from that address gets 429 until the window ends.
 //!
-//! Successful requests never count, so a working client is never slowed by
-//! this. The table of addresses is bounded.
+//! Successful requests never count, and requests with a valid token or
+//! session are never refused by it, so a working client is never slowed.
+//! The table of addresses is bounded.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

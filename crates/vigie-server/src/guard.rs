@@ -7,7 +7,8 @@
 //! (`SameSite=Strict` already keeps other sites' requests from carrying the
 //! cookie; the header is the second lock). Each refusal is counted by
 //! reason and against the client's address ([`crate::auth_limit`]);
-//! state-changing requests outside ingest are written to the audit log.
+//! state-changing requests (scopes `write` and `admin`) are written to the
+//! audit log.
 
 // Helpers return the error response itself, as axum handlers do; it is
 // built once per refused request, so its size does not matter.
@@ -60,7 +61,11 @@ pub fn is_mutating(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A refusal: counted by `reason`, against the client, and answered.
+/// A refusal: counted by `reason`, against the client, and answered; once
+/// the client is past its failure budget, answered 429 instead. Valid
+/// tokens and sessions (256 random bits: not guessable) are never slowed,
+/// so a misconfigured client cannot lock out a working one on the same
+/// host; password logins check the budget before the password.
 pub(crate) fn refuse(
     state: &AppState,
     ip: IpAddr,
@@ -68,6 +73,9 @@ pub(crate) fn refuse(
     reason: &'static str,
     message: String,
 ) -> Response {
+    if let Some(r) = rate_limited(state, ip) {
+        return r;
+    }
     state.metrics.auth_failure(reason);
     state.limiter.record_failure(ip);
     tracing::debug!(reason, client = %ip, "request refused by authentication");
@@ -206,9 +214,6 @@ pub async fn require_scope(
     next: Next,
 ) -> Response {
     let ip = client_ip(&req);
-    if let Some(r) = rate_limited(&state, ip) {
-        return r;
-    }
     let principal = match authenticate(&state, &req, ip) {
         Ok(p) => p,
         Err(r) => return r,
@@ -222,7 +227,9 @@ pub async fn require_scope(
             message,
         );
     }
-    let audited = scope != Scope::Ingest && is_mutating(req.method());
+    // Changes are audited; reads (even `POST /api/v1/query`) and ingest are
+    // not: they are counted in the metrics instead.
+    let audited = matches!(scope, Scope::Write | Scope::Admin) && is_mutating(req.method());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let actor = principal.actor();
