@@ -77,7 +77,7 @@ function ruleRow(r, reload) {
   const ls = r.logsource && typeof r.logsource === 'object'
     ? Object.entries(r.logsource).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${v}`).join(', ')
     : show(r.logsource);
-  const toggle = r.id ? h('button', { type: 'button', class: enabled ? 'danger' : 'secondary', onclick: async (e) => {
+  const toggle = r.id && r.status !== 'failed' ? h('button', { type: 'button', class: enabled ? 'danger' : 'secondary', onclick: async (e) => {
     e.target.disabled = true;
     try {
       await api('POST', `/api/v1/rules/${encodeURIComponent(r.id)}/${enabled ? 'disable' : 'enable'}`);
