@@ -60,6 +60,9 @@ cargo test --workspace --locked
 step "deploy assets: rules, dashboards, manifests, systemd unit"
 VIGIE_BIN="$ROOT/target/debug/vigie" scripts/check-deploy.sh
 
+step "web UI in Chromium (Playwright): login, alerts, search, silences; screenshots in target/ui-artifacts"
+VIGIE_BIN="$ROOT/target/debug/vigie" scripts/ui-test.sh
+
 step "Alertmanager's acceptance tests (Debian's test/with_api_v2 and test/cli) against vigie alertmanager"
 VIGIE_BIN="$ROOT/target/debug/vigie" scripts/alertmanager-acceptance.sh
 

@@ -25,6 +25,7 @@ mod health;
 mod ingest;
 mod login_api;
 mod loki;
+mod overview_api;
 mod query_api;
 pub mod rules_api;
 pub mod session;
@@ -207,6 +208,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/aggregate", get(query_api::aggregate))
         .route("/api/v1/rules", get(rules_api::status))
         .route("/api/v1/rules/test", post(rules_api::test))
+        .route("/api/v1/overview/ingest", get(overview_api::ingest))
         .route_layer(axum::middleware::from_fn_with_state(
             (state.clone(), Scope::Read),
             guard::require_scope,

@@ -242,6 +242,7 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
     }
     state.add_routes(Scope::Admin, reloader.routes());
     state.set_tls(tls.is_some());
+    state.add_public_routes(vigie_web::routes());
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
