@@ -111,7 +111,8 @@ alerting:
     if (msg.type() !== 'error') return;
     const url = msg.location() && msg.location().url;
     // The browser reports the deliberate 401s as "Failed to load resource".
-    const deliberate = /status of 401/.test(msg.text()) && url && expected.some(([, p, s]) => s === 401 && (p === '*' || new URL(url).pathname === p));
+    const status = Number((/status of (\d{3})/.exec(msg.text()) || [])[1]);
+    const deliberate = status && url && expected.some(([, p, s]) => s === status && (p === '*' || new URL(url).pathname === p));
     if (!deliberate) problems.push(`console error on ${page.url()}: ${msg.text()} (${url})`);
   });
   page.on('pageerror', (e) => problems.push(`uncaught exception on ${page.url()}: ${e.message}`));
@@ -250,6 +251,32 @@ test('login, alerts, search, silence, overview, rules and logout in Chromium', a
   await page.waitForSelector('.stats');
   assert.match(await page.textContent('.stats'), /loaded/);
   await shot('rules');
+
+  // Disable the rule that fired, from its row; the API agrees; enable it again.
+  const ruleRow = `tr:has(td.mono:text-is("${RULE_ID}"))`;
+  await page.click(`${ruleRow} button:text-is("Disable")`);
+  await page.waitForSelector(`${ruleRow} button:text-is("Enable")`);
+  const enabledNow = await page.evaluate(async (id) => {
+    const body = await (await fetch('/api/v1/rules', { credentials: 'same-origin' })).json();
+    return body.rules.find((r) => r.id === id).enabled;
+  }, RULE_ID);
+  assert.equal(enabledNow, false, 'disabled through the UI');
+  await shot('rules-disabled');
+  await page.click(`${ruleRow} button:text-is("Enable")`);
+  await page.waitForSelector(`${ruleRow} button:text-is("Disable")`);
+
+  // Test a rule on pasted events: the example rule matches the first of
+  // the two example events, not the second.
+  await page.click('#test-run');
+  await page.waitForSelector('.test-summary');
+  assert.match(await page.textContent('.test-summary'), /^1 of 2 event\(s\) match \(events 1\)/);
+  await page.fill('#test-rule', 'title: broken\ndetection:\n  selection:\n    eventName|nosuchmodifier: x\n  condition: selection\n');
+  expected = [['POST', '/api/v1/rules/test', 400]];
+  await page.click('#test-run');
+  await page.waitForSelector('form .error');
+  assert.match(await page.textContent('form .error'), /Testing the rule failed/);
+  await shot('rules-test');
+  expected = [];
 
   // A session that ends (here: its cookie is gone) brings the login back
   // with the server's message; logging in again returns to the page.
