@@ -18,6 +18,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -249,11 +250,30 @@ pub fn prepare_posted_alerts(
     prepared
 }
 
-/// The alert store, keyed by fingerprint (serialisable for persistence).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// The alert store, keyed by fingerprint (serialisable for persistence, as
+/// a map from fingerprint to alert). Alerts are shared: the store and the
+/// aggregation groups hold the same [`Arc`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Alerts {
-    alerts: BTreeMap<Fingerprint, Alert>,
+    alerts: BTreeMap<Fingerprint, Arc<Alert>>,
+}
+
+impl Serialize for Alerts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.alerts.iter().map(|(fp, alert)| (fp, &**alert)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Alerts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let alerts = BTreeMap::<Fingerprint, Alert>::deserialize(deserializer)?;
+        Ok(Self {
+            alerts: alerts
+                .into_iter()
+                .map(|(fp, a)| (fp, Arc::new(a)))
+                .collect(),
+        })
+    }
 }
 
 impl Alerts {
@@ -266,24 +286,43 @@ impl Alerts {
     /// fingerprint when the new one ends inside the stored span or starts
     /// inside it (bounds excluded, as in Alertmanager); returns what was
     /// stored (the alert the dispatcher must receive).
-    pub fn put(&mut self, alert: Alert, now: Timestamp) -> Alert {
+    pub fn put(&mut self, alert: Alert, now: Timestamp) -> Arc<Alert> {
         let fingerprint = alert.fingerprint();
         let stored = match self.alerts.get(&fingerprint) {
             Some(old) if overlaps(old, &alert) => old.merge(&alert, now),
             _ => alert,
         };
+        let stored = Arc::new(stored);
         self.alerts.insert(fingerprint, stored.clone());
         stored
     }
 
     /// The alert with this fingerprint.
     pub fn get(&self, fingerprint: Fingerprint) -> Option<&Alert> {
-        self.alerts.get(&fingerprint)
+        self.alerts.get(&fingerprint).map(|a| &**a)
     }
 
     /// Every stored alert, resolved ones included, by fingerprint.
     pub fn iter(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.values().map(|a| &**a)
+    }
+
+    /// [`Alerts::iter`], as the shared alerts (what the dispatcher takes).
+    pub fn iter_shared(&self) -> impl Iterator<Item = &Arc<Alert>> {
         self.alerts.values()
+    }
+
+    /// Up to `max` stored alerts, in fingerprint order, after `after`
+    /// (from the first when `None`): a store too large to copy at once is
+    /// read in chunks this way (for saving it without holding it long).
+    pub fn chunk_after(&self, after: Option<Fingerprint>, max: usize) -> Vec<Arc<Alert>> {
+        use std::ops::Bound;
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.alerts
+            .range((start, Bound::Unbounded))
+            .take(max)
+            .map(|(_, alert)| alert.clone())
+            .collect()
     }
 
     /// The labels of the alerts firing at `now` (the inhibition sources).
@@ -297,7 +336,7 @@ impl Alerts {
 
     /// Drops the alerts resolved at `now` and returns them (the caller
     /// forgets their marker status).
-    pub fn gc(&mut self, now: Timestamp) -> Vec<Alert> {
+    pub fn gc(&mut self, now: Timestamp) -> Vec<Arc<Alert>> {
         let resolved: Vec<Fingerprint> = self
             .alerts
             .iter()

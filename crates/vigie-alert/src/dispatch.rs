@@ -26,7 +26,9 @@
 //! here they go as soon as they are empty, so an alert arriving in between
 //! starts a new group (with `group_wait`) instead of joining the dying one.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use vigie_event::Timestamp;
@@ -98,7 +100,7 @@ struct Group {
     route_id: String,
     options: RouteOptions,
     labels: LabelSet,
-    alerts: BTreeMap<Fingerprint, Alert>,
+    alerts: BTreeMap<Fingerprint, Arc<Alert>>,
     next_flush: Timestamp,
     has_flushed: bool,
 }
@@ -108,16 +110,20 @@ impl Group {
         format!("{}:{}", self.route_key, self.labels)
     }
 
-    fn insert(&mut self, alert: Alert, now: Timestamp) {
+    /// Adds or replaces the alert; whether the next flush moved earlier.
+    fn insert(&mut self, alert: Arc<Alert>, now: Timestamp) -> bool {
         let group_wait = self.options.group_wait.get();
-        if !self.has_flushed && plus(alert.starts_at, group_wait) < now {
-            self.next_flush = self.next_flush.min(now);
+        let mut earlier = false;
+        if !self.has_flushed && plus(alert.starts_at, group_wait) < now && now < self.next_flush {
+            self.next_flush = now;
+            earlier = true;
         }
         self.alerts.insert(alert.fingerprint(), alert);
+        earlier
     }
 
     fn sorted_alerts(&self) -> Vec<&Alert> {
-        let mut alerts: Vec<&Alert> = self.alerts.values().collect();
+        let mut alerts: Vec<&Alert> = self.alerts.values().map(|a| &**a).collect();
         alerts.sort_by(|a, b| notification_order(a, b));
         alerts
     }
@@ -140,7 +146,7 @@ impl Group {
 
 /// Groups are keyed by route id (unique, unlike the route key) and the
 /// fingerprint of the group labels.
-type GroupId = (String, Fingerprint);
+type GroupId = (Arc<str>, Fingerprint);
 
 /// The dispatcher; see the module documentation.
 #[derive(Debug, Clone)]
@@ -190,22 +196,33 @@ impl Dispatcher {
         &self.tree
     }
 
-    /// Routes an alert (as the alert store kept it) into its groups.
-    pub fn ingest(&mut self, alert: Alert, now: Timestamp) {
+    /// Routes an alert (as the alert store kept it, shared with it) into
+    /// its groups. Returns whether [`Dispatcher::next_deadline`] may have
+    /// moved earlier (a new group, or a group due at once), so that a
+    /// caller sleeping until that deadline knows when to look again.
+    pub fn ingest(&mut self, alert: impl Into<Arc<Alert>>, now: Timestamp) -> bool {
+        let alert: Arc<Alert> = alert.into();
+        let mut earlier = false;
         for route in self.tree.matching_routes(&alert.labels) {
-            let labels = route.group_labels(&alert.labels);
-            let id = (route.id().to_string(), labels.fingerprint());
-            let group = self.groups.entry(id).or_insert_with(|| Group {
-                route_key: route.key().to_string(),
-                route_id: route.id().to_string(),
-                next_flush: plus(now, route.options.group_wait.get()),
-                options: route.options.clone(),
-                labels,
-                alerts: BTreeMap::new(),
-                has_flushed: false,
-            });
-            group.insert(alert.clone(), now);
+            let id = (route.shared_id(), route.group_fingerprint(&alert.labels));
+            let group = match self.groups.entry(id) {
+                Entry::Occupied(found) => found.into_mut(),
+                Entry::Vacant(slot) => {
+                    earlier = true;
+                    slot.insert(Group {
+                        route_key: route.key().to_string(),
+                        route_id: route.id().to_string(),
+                        next_flush: plus(now, route.options.group_wait.get()),
+                        options: route.options.clone(),
+                        labels: route.group_labels(&alert.labels),
+                        alerts: BTreeMap::new(),
+                        has_flushed: false,
+                    })
+                }
+            };
+            earlier |= group.insert(alert.clone(), now);
         }
+        earlier
     }
 
     /// When the next flush is due, if any group exists.
@@ -273,7 +290,10 @@ impl Dispatcher {
     /// Records that `flush` was delivered: its resolved alerts leave the
     /// group unless updated since, and the group goes if it is now empty.
     pub fn complete(&mut self, flush: &Flush) {
-        let id = (flush.route_id.clone(), flush.group_labels.fingerprint());
+        let id = (
+            Arc::from(flush.route_id.as_str()),
+            flush.group_labels.fingerprint(),
+        );
         let Some(group) = self.groups.get_mut(&id) else {
             return;
         };

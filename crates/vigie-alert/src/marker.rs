@@ -56,20 +56,70 @@ impl AlertStatus {
             inhibited_by: Vec::new(),
         }
     }
-
-    fn settle(&mut self) {
-        self.state = if self.silenced_by.is_empty() && self.inhibited_by.is_empty() {
-            AlertState::Active
-        } else {
-            AlertState::Suppressed
-        };
-    }
 }
 
 /// The statuses of all alerts looked at so far.
+///
+/// Most alerts are neither silenced nor inhibited: their status is kept as
+/// one word, and the lists only for suppressed alerts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Marker {
-    statuses: BTreeMap<Fingerprint, AlertStatus>,
+    statuses: BTreeMap<Fingerprint, Stored>,
+}
+
+/// A status as kept: lists only when there are some.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stored {
+    Active,
+    Suppressed(Box<Suppression>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Suppression {
+    silenced_by: Vec<String>,
+    inhibited_by: Vec<String>,
+}
+
+impl Stored {
+    fn expand(&self) -> AlertStatus {
+        match self {
+            Stored::Active => AlertStatus {
+                state: AlertState::Active,
+                silenced_by: Vec::new(),
+                inhibited_by: Vec::new(),
+            },
+            Stored::Suppressed(lists) => AlertStatus {
+                state: AlertState::Suppressed,
+                silenced_by: lists.silenced_by.clone(),
+                inhibited_by: lists.inhibited_by.clone(),
+            },
+        }
+    }
+
+    fn state(&self) -> AlertState {
+        match self {
+            Stored::Active => AlertState::Active,
+            Stored::Suppressed(_) => AlertState::Suppressed,
+        }
+    }
+
+    /// The status with its lists replaced as given (`None`: unchanged).
+    fn with(self, silenced_by: Option<Vec<String>>, inhibited_by: Option<Vec<String>>) -> Stored {
+        let (old_silenced, old_inhibited) = match self {
+            Stored::Active => (Vec::new(), Vec::new()),
+            Stored::Suppressed(lists) => (lists.silenced_by, lists.inhibited_by),
+        };
+        let silenced_by = silenced_by.unwrap_or(old_silenced);
+        let inhibited_by = inhibited_by.unwrap_or(old_inhibited);
+        if silenced_by.is_empty() && inhibited_by.is_empty() {
+            Stored::Active
+        } else {
+            Stored::Suppressed(Box::new(Suppression {
+                silenced_by,
+                inhibited_by,
+            }))
+        }
+    }
 }
 
 impl Marker {
@@ -82,28 +132,28 @@ impl Marker {
     pub fn status(&self, fingerprint: Fingerprint) -> AlertStatus {
         self.statuses
             .get(&fingerprint)
-            .cloned()
-            .unwrap_or_else(AlertStatus::unprocessed)
+            .map_or_else(AlertStatus::unprocessed, Stored::expand)
     }
 
-    fn entry(&mut self, fingerprint: Fingerprint) -> &mut AlertStatus {
-        self.statuses
-            .entry(fingerprint)
-            .or_insert_with(AlertStatus::unprocessed)
+    fn update(
+        &mut self,
+        fingerprint: Fingerprint,
+        silenced_by: Option<Vec<String>>,
+        inhibited_by: Option<Vec<String>>,
+    ) {
+        let slot = self.statuses.entry(fingerprint).or_insert(Stored::Active);
+        let old = std::mem::replace(slot, Stored::Active);
+        *slot = old.with(silenced_by, inhibited_by);
     }
 
     /// Replaces the silences muting the alert (`SetActiveOrSilenced`).
     pub fn set_silenced(&mut self, fingerprint: Fingerprint, silence_ids: Vec<String>) {
-        let status = self.entry(fingerprint);
-        status.silenced_by = silence_ids;
-        status.settle();
+        self.update(fingerprint, Some(silence_ids), None);
     }
 
     /// Replaces the alerts inhibiting the alert (`SetInhibited`).
     pub fn set_inhibited(&mut self, fingerprint: Fingerprint, alert_ids: Vec<String>) {
-        let status = self.entry(fingerprint);
-        status.inhibited_by = alert_ids;
-        status.settle();
+        self.update(fingerprint, None, Some(alert_ids));
     }
 
     /// Recomputes the status of the alert with `labels` at `now`:
@@ -120,10 +170,13 @@ impl Marker {
         let fingerprint = labels.fingerprint();
         let inhibiting = inhibitor.inhibited_by(labels, firing);
         let first = inhibiting.first().map(ToString::to_string);
-        self.set_inhibited(fingerprint, first.into_iter().collect());
         let mut silence_ids = silences.mutes(labels, now);
         silence_ids.sort();
-        self.set_silenced(fingerprint, silence_ids);
+        self.update(
+            fingerprint,
+            Some(silence_ids),
+            Some(first.into_iter().collect()),
+        );
         self.status(fingerprint)
     }
 
@@ -136,7 +189,7 @@ impl Marker {
     pub fn count(&self, state: Option<AlertState>) -> usize {
         self.statuses
             .values()
-            .filter(|s| state.is_none_or(|wanted| s.state == wanted))
+            .filter(|s| state.is_none_or(|wanted| s.state() == wanted))
             .count()
     }
 }

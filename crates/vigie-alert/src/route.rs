@@ -9,12 +9,13 @@
 //! lists.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::config::RouteConfig;
 use crate::duration::PromDuration;
-use crate::labels::LabelSet;
+use crate::labels::{Fingerprint, LabelSet};
 use crate::matcher::{MatcherError, Matchers};
 
 /// What a route does with the alerts it takes.
@@ -57,7 +58,7 @@ pub struct Route {
     pub continue_matching: bool,
     pub routes: Vec<Route>,
     key: String,
-    id: String,
+    id: Arc<str>,
 }
 
 impl Route {
@@ -99,10 +100,10 @@ impl Route {
             .clone_from(&config.active_time_intervals);
         let matchers = config.all_matchers()?;
         let (key, id) = match parent {
-            None => (matchers.to_string(), matchers.to_string()),
+            None => (matchers.to_string(), Arc::from(matchers.to_string())),
             Some((p, index)) => (
                 format!("{}/{matchers}", p.key),
-                format!("{}/{matchers}/{index}", p.id),
+                Arc::from(format!("{}/{matchers}/{index}", p.id)),
             ),
         };
         let mut route = Route {
@@ -132,6 +133,11 @@ impl Route {
     /// `Route.ID()`).
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// [`Route::id`], shared.
+    pub fn shared_id(&self) -> Arc<str> {
+        self.id.clone()
     }
 
     /// The routes an alert with `labels` goes to, depth-first: `None` if
@@ -173,6 +179,15 @@ impl Route {
             labels.clone()
         } else {
             labels.subset(self.options.group_by.iter().map(String::as_str))
+        }
+    }
+
+    /// The fingerprint of [`Route::group_labels`], without building them.
+    pub fn group_fingerprint(&self, labels: &LabelSet) -> Fingerprint {
+        if self.options.group_by_all {
+            labels.fingerprint()
+        } else {
+            labels.subset_fingerprint(self.options.group_by.iter().map(String::as_str))
         }
     }
 }

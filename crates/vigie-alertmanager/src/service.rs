@@ -21,10 +21,12 @@
 //! [`AlertManager::shutdown`] stops the tasks and saves the state.
 
 mod observe;
+mod persist;
 mod pipeline;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,7 +48,7 @@ use vigie_alert::{
 pub use observe::{AlertObserver, AlertTransition, Transition};
 
 use crate::notify::{build_notifiers_with, Notifier, NotifierContext, RetryPolicy};
-use crate::state::{PersistedState, StateDir, StateError};
+use crate::state::{StateDir, StateError};
 use crate::templates::load_templates;
 use vigie_alert::template::Templates;
 
@@ -261,6 +263,16 @@ pub struct AlertManager {
     saving: Mutex<()>,
     /// Notifications sent and failed.
     notification_stats: crate::stats::NotificationStats,
+    /// `global.resolve_timeout` of the running configuration, in
+    /// nanoseconds (read by posts without taking the state lock).
+    resolve_timeout_ns: AtomicU64,
+    /// The parts of the state changed since they were last saved (bits of
+    /// [`persist`]).
+    dirty_parts: AtomicU8,
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl AlertManager {
@@ -289,9 +301,11 @@ impl AlertManager {
             build_notifiers_with(&compiled.config, &notifier_context, &compiled.templates);
         let now = Timestamp::now();
         let mut dispatcher = compiled.dispatcher;
-        for alert in persisted.alerts.iter() {
+        for alert in persisted.alerts.iter_shared() {
             dispatcher.ingest(alert.clone(), now);
         }
+        let resolve_timeout_ns =
+            AtomicU64::new(nanos(compiled.config.global.resolve_timeout.get()));
         let state = State {
             config: compiled.config,
             alerts: persisted.alerts,
@@ -317,6 +331,8 @@ impl AlertManager {
             deliveries: std::sync::Mutex::new(Vec::new()),
             saving: Mutex::new(()),
             notification_stats: crate::stats::NotificationStats::default(),
+            resolve_timeout_ns,
+            dirty_parts: AtomicU8::new(0),
         });
         let tasks = vec![
             tokio::spawn(
@@ -363,26 +379,6 @@ impl AlertManager {
         self.save_now().await
     }
 
-    /// Saves silences, notification log and alerts now.
-    pub async fn save_now(&self) -> Result<(), StateError> {
-        let _one_at_a_time = self.saving.lock().await;
-        let snapshot = {
-            let state = self.state.lock().await;
-            PersistedState {
-                silences: state.silences.clone(),
-                nflog: state.nflog.clone(),
-                alerts: state.alerts.clone(),
-            }
-        };
-        let dir = self.state_dir.clone();
-        tokio::task::spawn_blocking(move || dir.save(&snapshot))
-            .await
-            .map_err(|e| StateError::Write {
-                path: self.state_dir.path().to_path_buf(),
-                source: std::io::Error::other(e.to_string()),
-            })?
-    }
-
     /// Reads the configuration source again and applies it
     /// (`POST /-/reload`).
     pub async fn reload_from_source(&self) -> Result<(), ReloadError> {
@@ -412,9 +408,13 @@ impl AlertManager {
         let mut state = self.state.lock().await;
         let now = Timestamp::now();
         let mut dispatcher = compiled.dispatcher;
-        for alert in state.alerts.iter() {
+        for alert in state.alerts.iter_shared() {
             dispatcher.ingest(alert.clone(), now);
         }
+        self.resolve_timeout_ns.store(
+            nanos(compiled.config.global.resolve_timeout.get()),
+            Ordering::Relaxed,
+        );
         state.config = compiled.config;
         state.dispatcher = dispatcher;
         state.inhibitor = compiled.inhibitor;
@@ -448,12 +448,15 @@ impl AlertManager {
         posted: Vec<PostableAlert>,
         observer: Option<&dyn AlertObserver>,
     ) -> ApiAnswer {
-        let mut state = self.state.lock().await;
+        // Defaults and checks need no lock: posts prepare their alerts in
+        // parallel and hold the lock only to store them.
         let now = Timestamp::now();
-        let resolve_timeout = state.config.global.resolve_timeout.get();
+        let resolve_timeout = Duration::from_nanos(self.resolve_timeout_ns.load(Ordering::Relaxed));
         let (valid, answer) = accept_alerts(posted, now, resolve_timeout);
         let stored_any = !valid.is_empty();
+        let mut state = self.state.lock().await;
         let mut changes = Vec::new();
+        let mut sooner = false;
         for alert in valid {
             let before = observer.and_then(|_| state.alerts.get(alert.fingerprint()).cloned());
             let stored = state.alerts.put(alert, now);
@@ -461,16 +464,18 @@ impl AlertManager {
                 if let Some(transition) = observe::transition(before.as_ref(), &stored, now) {
                     changes.push(AlertTransition {
                         transition,
-                        alert: stored.clone(),
+                        alert: (*stored).clone(),
                     });
                 }
             }
-            state.dispatcher.ingest(stored, now);
+            sooner |= state.dispatcher.ingest(stored, now);
         }
         drop(state);
-        if stored_any {
+        if sooner {
             self.wake.notify_one();
-            self.alerts_dirty.notify_one();
+        }
+        if stored_any {
+            self.mark_changed(persist::ALERTS);
         }
         if let (Some(observer), false) = (observer, changes.is_empty()) {
             observer.alerts_changed(&changes);
@@ -513,7 +518,7 @@ impl AlertManager {
         let answer = post_silence(&mut state.silences, posted, Timestamp::now());
         drop(state);
         if answer.status == 200 {
-            self.dirty.notify_one();
+            self.mark_changed(persist::SILENCES);
         }
         answer
     }
@@ -541,7 +546,7 @@ impl AlertManager {
             .expire(id, now)
             .map_err(|_| ExpireError::NotFound)?;
         drop(state);
-        self.dirty.notify_one();
+        self.mark_changed(persist::SILENCES);
         Ok(())
     }
 

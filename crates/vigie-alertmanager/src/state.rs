@@ -13,10 +13,11 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use vigie_alert::{Alerts, NotificationLog, Silences};
+use vigie_alert::{Alert, Alerts, NotificationLog, Silences};
 
 /// The version of the files' layout.
 pub const FORMAT: u32 = 1;
@@ -110,10 +111,26 @@ impl StateDir {
 
     /// Writes every file atomically.
     pub fn save(&self, state: &PersistedState) -> Result<(), StateError> {
-        self.write(SILENCES_FILE, "silences", &state.silences)?;
-        self.write(NFLOG_FILE, "notification log", &state.nflog)?;
+        self.save_silences(&state.silences)?;
+        self.save_nflog(&state.nflog)?;
         self.write(ALERTS_FILE, "alerts", &state.alerts)?;
         Ok(())
+    }
+
+    /// Writes `silences.json` atomically.
+    pub fn save_silences(&self, silences: &Silences) -> Result<(), StateError> {
+        self.write(SILENCES_FILE, "silences", silences)
+    }
+
+    /// Writes `nflog.json` atomically.
+    pub fn save_nflog(&self, nflog: &NotificationLog) -> Result<(), StateError> {
+        self.write(NFLOG_FILE, "notification log", nflog)
+    }
+
+    /// Starts writing `alerts.json` a chunk of alerts at a time (see
+    /// [`AlertsWriter`]).
+    pub fn alerts_writer(&self) -> Result<AlertsWriter, StateError> {
+        AlertsWriter::create(&self.dir)
     }
 
     fn read<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StateError> {
@@ -151,6 +168,92 @@ impl StateDir {
         })
         .map_err(|source| StateError::Encode { what, source })?;
         write_atomically(&self.dir, name, &bytes)
+    }
+}
+
+/// Writes `alerts.json` in the same form as [`StateDir::save`], from chunks
+/// of alerts in fingerprint order, so that a large store is never copied
+/// or encoded whole in memory. The file appears (atomically, as
+/// [`write_atomically`] does) only at [`AlertsWriter::finish`]; dropped
+/// before, it leaves the old file in place.
+pub struct AlertsWriter {
+    target: PathBuf,
+    temporary: PathBuf,
+    file: std::io::BufWriter<File>,
+    first: bool,
+}
+
+impl AlertsWriter {
+    fn create(dir: &Path) -> Result<Self, StateError> {
+        let target = dir.join(ALERTS_FILE);
+        let temporary = dir.join(format!(".{ALERTS_FILE}.tmp"));
+        let file = File::create(&temporary).map_err(|source| StateError::Write {
+            path: target.clone(),
+            source,
+        })?;
+        let mut writer = Self {
+            target,
+            temporary,
+            file: std::io::BufWriter::with_capacity(256 * 1024, file),
+            first: true,
+        };
+        let head = format!("{{\"format\":{FORMAT},\"data\":{{");
+        writer.put(head.as_bytes())?;
+        Ok(writer)
+    }
+
+    fn failed(&self, source: std::io::Error) -> StateError {
+        StateError::Write {
+            path: self.target.clone(),
+            source,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        self.file.write_all(bytes).map_err(|e| self.failed(e))
+    }
+
+    /// Appends alerts; chunks must come in increasing fingerprint order.
+    pub fn write_chunk(&mut self, alerts: &[Arc<Alert>]) -> Result<(), StateError> {
+        for alert in alerts {
+            if !self.first {
+                self.put(b",")?;
+            }
+            self.first = false;
+            let key = format!("\"{}\":", alert.fingerprint());
+            self.put(key.as_bytes())?;
+            serde_json::to_writer(&mut self.file, &**alert).map_err(|source| {
+                StateError::Encode {
+                    what: "alerts",
+                    source,
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Closes the object, syncs the file and renames it over the old one.
+    pub fn finish(mut self) -> Result<(), StateError> {
+        self.put(b"}}")?;
+        let file = self.file.into_inner().map_err(|e| StateError::Write {
+            path: self.target.clone(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(|source| StateError::Write {
+            path: self.target.clone(),
+            source,
+        })?;
+        drop(file);
+        fs::rename(&self.temporary, &self.target).map_err(|source| StateError::Write {
+            path: self.target.clone(),
+            source,
+        })?;
+        if let Some(dir) = self.target.parent() {
+            if let Ok(directory) = File::open(dir) {
+                let _ = directory.sync_all();
+            }
+        }
+        Ok(())
     }
 }
 
@@ -202,6 +305,60 @@ mod tests {
         state_dir.save(&state).expect("save");
         assert_eq!(state_dir.load().expect("load"), state);
         assert!(!dir.path().join("am/.silences.json.tmp").exists());
+    }
+
+    #[test]
+    fn alerts_written_in_chunks_load_back_as_the_store_saved_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state_dir = StateDir::open(dir.path()).expect("open");
+        let now = Timestamp::from_secs(1_899_999_000).expect("in range");
+        let mut alerts = Alerts::new();
+        for i in 0..10 {
+            let posted = vigie_alert::alert::PostedAlert {
+                labels: [("alertname", "Down".to_string()), ("i", format!("{i}\"q"))]
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            };
+            let alert = posted
+                .into_alert(now, std::time::Duration::from_secs(300))
+                .expect("valid");
+            alerts.put(alert, now);
+        }
+        let mut writer = state_dir.alerts_writer().expect("writer");
+        let mut after = None;
+        loop {
+            let chunk = alerts.chunk_after(after, 3);
+            let Some(last) = chunk.last() else { break };
+            after = Some(last.fingerprint());
+            writer.write_chunk(&chunk).expect("chunk");
+        }
+        writer.finish().expect("finish");
+        let streamed = fs::read(dir.path().join(ALERTS_FILE)).expect("read");
+        assert_eq!(state_dir.load().expect("load").alerts, alerts);
+        let whole = serde_json::to_vec(&EnvelopeOut {
+            format: FORMAT,
+            data: &alerts,
+        })
+        .expect("encode");
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            String::from_utf8_lossy(&whole)
+        );
+    }
+
+    #[test]
+    fn an_unfinished_alerts_writer_leaves_the_old_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state_dir = StateDir::open(dir.path()).expect("open");
+        state_dir.save(&PersistedState::default()).expect("save");
+        let before = fs::read(dir.path().join(ALERTS_FILE)).expect("read");
+        let writer = state_dir.alerts_writer().expect("writer");
+        drop(writer);
+        assert_eq!(
+            fs::read(dir.path().join(ALERTS_FILE)).expect("read"),
+            before
+        );
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn put_merges_overlapping_spans_and_replaces_others() {
     let stored = store.put(alert(300, 400, 20), t(20));
     assert_eq!(stored.starts_at, t(300));
     assert_eq!(store.len(), 1);
-    assert_eq!(store.get(stored.fingerprint()), Some(&stored));
+    assert_eq!(store.get(stored.fingerprint()), Some(&*stored));
 }
 
 #[test]
@@ -239,4 +239,26 @@ fn alerts_round_trip_through_serde_with_api_field_names() {
         "{json}"
     );
     assert_eq!(serde_json::from_str::<Alerts>(&json).unwrap(), store);
+}
+
+#[test]
+fn chunks_cover_the_store_once_in_fingerprint_order() {
+    let mut store = Alerts::new();
+    for i in 0..25 {
+        let mut a = alert(0, 100, 0);
+        a.labels = labels(&[("alertname", "Down"), ("instance", &format!("i{i}"))]);
+        store.put(a, t(0));
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let chunk = store.chunk_after(after, 7);
+        assert!(chunk.len() <= 7);
+        let Some(last) = chunk.last() else { break };
+        after = Some(last.fingerprint());
+        seen.extend(chunk.iter().map(|a| a.fingerprint()));
+    }
+    let all: Vec<Fingerprint> = store.iter().map(Alert::fingerprint).collect();
+    assert_eq!(seen, all);
+    assert_eq!(seen.len(), 25);
 }

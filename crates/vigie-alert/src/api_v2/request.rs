@@ -96,8 +96,13 @@ struct DecodedAlert {
 /// Reads a `POST /api/v2/alerts` body (`null` items are skipped, as
 /// go-swagger does).
 pub fn parse_postable_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, ApiAnswer> {
-    let value = decode("alerts", body)?;
-    let items: Vec<Option<DecodedAlert>> = typed("alerts", value)?;
+    // Straight into the typed form (labels borrow from the body where they
+    // can); only a body that fails goes the two-step way, whose messages
+    // tell a JSON error from a wrong type as the API always has.
+    let items: Vec<Option<DecodedAlert>> = match serde_json::from_slice(body) {
+        Ok(items) => items,
+        Err(_) => typed("alerts", decode("alerts", body)?)?,
+    };
     let mut alerts = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         let Some(item) = item else {

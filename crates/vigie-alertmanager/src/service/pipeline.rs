@@ -136,7 +136,7 @@ impl AlertManager {
                 let mut state = self.state.lock().await;
                 state.take_due(Timestamp::now(), self.options.min_flush_timeout)
             };
-            self.dirty.notify_one();
+            self.mark_changed(super::persist::NFLOG);
             for delivery in deliveries {
                 let task = tokio::spawn(self.clone().deliver(delivery));
                 if let Ok(mut held) = self.deliveries.lock() {
@@ -204,39 +204,7 @@ impl AlertManager {
             state.dispatcher.complete(&delivery.flush);
         }
         drop(state);
-        self.dirty.notify_one();
-    }
-
-    /// Saves the state a debounce delay after each change of silences or
-    /// the notification log, and `alert_persist_interval` after a change of
-    /// alerts alone.
-    pub(super) async fn run_persist_loop(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            let urgent = tokio::select! {
-                () = self.dirty.notified() => true,
-                () = self.alerts_dirty.notified() => false,
-                _ = shutdown.changed() => return,
-            };
-            let wait = if urgent {
-                self.options.persist_debounce
-            } else {
-                self.options.alert_persist_interval
-            };
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                // Waiting on alerts alone, a silence still saves soon.
-                () = self.dirty.notified(), if !urgent => {
-                    tokio::select! {
-                        () = tokio::time::sleep(self.options.persist_debounce) => {}
-                        _ = shutdown.changed() => return,
-                    }
-                }
-                _ = shutdown.changed() => return,
-            }
-            if let Err(error) = self.save_now().await {
-                tracing::error!(error = %error, "saving alert manager state failed");
-            }
-        }
+        self.mark_changed(super::persist::NFLOG);
     }
 
     /// Drops resolved alerts, expired silences and log entries
@@ -250,7 +218,9 @@ impl AlertManager {
             }
             let removed = self.collect_garbage().await;
             if removed > 0 {
-                self.dirty.notify_one();
+                self.mark_changed(
+                    super::persist::SILENCES | super::persist::NFLOG | super::persist::ALERTS,
+                );
             }
         }
     }

@@ -8,5 +8,6 @@ mod email;
 mod end_to_end;
 mod fake_services;
 mod notifiers;
+mod persistence;
 mod support;
 mod tls;

@@ -8,13 +8,15 @@
 //!
 //! * **batched**: `--alerts` distinct alerts posted in batches of
 //!   `--batch` over `--concurrency` connections: alerts accepted per second;
-//! * **memory**: the process's resident set after the first 10% and after
-//!   all of them (distinct alerts held);
+//! * **memory**: the process's resident set once ready (idle), after the
+//!   first 10% and after all of them (distinct alerts held);
 //! * **single**: `--single` more distinct alerts, one per request;
 //! * **latency**: `--latency-rounds` times, one alert of a new group, and
 //!   the time until the webhook receives it, less `group_wait`.
 //!
-//! Request bodies are encoded before the clock starts. Alerts are spread
+//! Request bodies are encoded and connections opened before the clock
+//! starts; requests go through a lean HTTP/1.1 client ([`super::http1`]),
+//! since client and target share the cores. Alerts are spread
 //! over 100 groups (`group_by: [group]`), so notifications stay a
 //! realistic size for both.
 
@@ -61,6 +63,7 @@ pub struct BenchAlertsArgs {
 struct Figures {
     batched_per_s: f64,
     single_per_s: f64,
+    rss_idle_mib: f64,
     rss_first_mib: f64,
     rss_all_mib: f64,
     first_count: usize,
@@ -113,6 +116,7 @@ fn config(hook_url: &str, group_wait_ms: u64) -> String {
 /// A started target.
 struct Target {
     child: tokio::process::Child,
+    addr: std::net::SocketAddr,
     base: String,
 }
 
@@ -159,7 +163,7 @@ async fn start(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Ok(Target { child, base })
+    Ok(Target { child, addr, base })
 }
 
 /// JSON bodies of `n` distinct alerts, `per` per body, named by `prefix`.
@@ -187,32 +191,30 @@ fn bodies(prefix: &str, n: usize, per: usize) -> Vec<bytes::Bytes> {
         .collect()
 }
 
-/// Posts every body over `concurrency` connections; the elapsed time.
+/// Posts every body to `/api/v2/alerts` over `concurrency` kept-alive
+/// connections (the lean client of [`super::http1`], opened before the
+/// clock starts); the elapsed time.
 async fn post_all(
-    base: &str,
+    addr: std::net::SocketAddr,
     bodies: Vec<bytes::Bytes>,
     concurrency: usize,
 ) -> anyhow::Result<Duration> {
     let queue = Arc::new(Mutex::new(bodies));
-    let url = format!("{base}/api/v2/alerts");
+    let mut connections = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        connections.push(super::http1::Connection::open(addr).await?);
+    }
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..concurrency.max(1) {
+    for mut connection in connections {
         let queue = queue.clone();
-        let url = url.clone();
         tasks.push(tokio::spawn(async move {
-            let client = reqwest::Client::new();
             loop {
                 let Some(body) = queue.lock().await.pop() else {
                     return Ok::<(), anyhow::Error>(());
                 };
-                let r = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await?;
-                anyhow::ensure!(r.status().is_success(), "POST answered {}", r.status());
+                let status = connection.post_json("/api/v2/alerts", body).await?;
+                anyhow::ensure!(status.is_success(), "POST answered {status}");
             }
         }));
     }
@@ -233,15 +235,17 @@ async fn measure(
     let mut batched = bodies("b", args.alerts, args.batch);
     let first_bodies: Vec<_> = batched.drain(..first.div_ceil(args.batch.max(1))).collect();
     f.first_count = first;
-    let d1 = post_all(&t.base, first_bodies, args.concurrency).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    f.rss_idle_mib = rss_mib(pid);
+    let d1 = post_all(t.addr, first_bodies, args.concurrency).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     f.rss_first_mib = rss_mib(pid);
-    let d2 = post_all(&t.base, batched, args.concurrency).await?;
+    let d2 = post_all(t.addr, batched, args.concurrency).await?;
     f.batched_per_s = args.alerts as f64 / (d1 + d2).as_secs_f64().max(1e-9);
     tokio::time::sleep(Duration::from_secs(2)).await;
     f.rss_all_mib = rss_mib(pid);
     let single = bodies("s", args.single, 1);
-    let d = post_all(&t.base, single, args.concurrency).await?;
+    let d = post_all(t.addr, single, args.concurrency).await?;
     f.single_per_s = args.single as f64 / d.as_secs_f64().max(1e-9);
 
     let client = reqwest::Client::new();
@@ -337,10 +341,11 @@ async fn run_async(args: BenchAlertsArgs) -> anyhow::Result<ExitCode> {
         results.push((*name, figures));
     }
     println!(
-        "{:<13} {:>14} {:>14} {:>12} {:>12} {:>10} {:>10} {:>10}",
+        "{:<13} {:>14} {:>14} {:>12} {:>12} {:>12} {:>10} {:>10} {:>10}",
         "target",
         "batched al/s",
         "single al/s",
+        "RSS idle",
         "RSS@first",
         "RSS@all",
         "lat p50",
@@ -349,10 +354,11 @@ async fn run_async(args: BenchAlertsArgs) -> anyhow::Result<ExitCode> {
     );
     for (name, f) in &results {
         println!(
-            "{:<13} {:>14.0} {:>14.0} {:>9.1}MiB {:>9.1}MiB {:>8.1}ms {:>8.1}ms {:>8.1}ms",
+            "{:<13} {:>14.0} {:>14.0} {:>9.1}MiB {:>9.1}MiB {:>9.1}MiB {:>8.1}ms {:>8.1}ms {:>8.1}ms",
             name,
             f.batched_per_s,
             f.single_per_s,
+            f.rss_idle_mib,
             f.rss_first_mib,
             f.rss_all_mib,
             percentile(&f.latency_ms, 0.5),
@@ -369,6 +375,18 @@ async fn run_async(args: BenchAlertsArgs) -> anyhow::Result<ExitCode> {
             ours.rss_first_mib / peer.rss_first_mib,
             args.alerts,
             ours.rss_all_mib / peer.rss_all_mib,
+        );
+        // What the alerts themselves cost, without each program's fixed
+        // footprint (code, runtime, buffers) measured once ready.
+        let held = |f: &Figures, rss: f64| (rss - f.rss_idle_mib).max(0.0);
+        println!(
+            "memory above idle: vigie {:.1} / {:.1} MiB, alertmanager {:.1} / {:.1} MiB (ratios {:.2}, {:.2})",
+            held(ours, ours.rss_first_mib),
+            held(ours, ours.rss_all_mib),
+            held(peer, peer.rss_first_mib),
+            held(peer, peer.rss_all_mib),
+            held(ours, ours.rss_first_mib) / held(peer, peer.rss_first_mib).max(1e-9),
+            held(ours, ours.rss_all_mib) / held(peer, peer.rss_all_mib).max(1e-9),
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

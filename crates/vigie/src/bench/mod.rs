@@ -17,6 +17,7 @@
 //! the client's own cost, as they would for a shipper on the same host.
 
 mod alerts;
+mod http1;
 mod payload;
 mod server;
 mod sigma;
