@@ -17,7 +17,9 @@
 #                          vigie: "$VIGIE_BIN alertmanager <flags>" (flags as
 #                          the harness passes them)
 #                          real:  Debian's /usr/bin/prometheus-alertmanager
-#   VIGIE_BIN=PATH         vigie binary (default target/debug/vigie)
+#   VIGIE_BIN=PATH         vigie binary (default target/debug/vigie), or the
+#                          vigie-alertmanager binary (started without the
+#                          "alertmanager" subcommand)
 #   AM_ACCEPTANCE_DIR=DIR  overlay, build cache, logs (default target/am-acceptance)
 #   AM_TESTS="A B"         run only these tests (names; default: all selected)
 #   AM_PARALLEL=N          -test.parallel (default: nproc, as `go test`). The
@@ -291,7 +293,12 @@ case "${AM_TARGET:-vigie}" in
     done
     ;;
   vigie)
-    cmd=("${VIGIE_BIN:?}" alertmanager "$@")
+    # The vigie-alertmanager binary is the alert manager alone: no
+    # subcommand.
+    case "${VIGIE_BIN:?}" in
+      */vigie-alertmanager) cmd=("$VIGIE_BIN" "$@") ;;
+      *) cmd=("$VIGIE_BIN" alertmanager "$@") ;;
+    esac
     ;;
   *) echo "AM_TARGET must be vigie or real" >&2; exit 2 ;;
 esac

@@ -66,6 +66,9 @@ VIGIE_BIN="$ROOT/target/debug/vigie" scripts/ui-test.sh
 step "Alertmanager's acceptance tests (Debian's test/with_api_v2 and test/cli) against vigie alertmanager"
 VIGIE_BIN="$ROOT/target/debug/vigie" scripts/alertmanager-acceptance.sh
 
+step "Alertmanager's acceptance tests again, against the vigie-alertmanager binary"
+VIGIE_BIN="$ROOT/target/debug/vigie-alertmanager" scripts/alertmanager-acceptance.sh
+
 if [ "${VIGIE_SKIP_DENY:-}" != 1 ]; then
   step "cargo deny (licences, bans, sources)"
   command -v cargo-deny >/dev/null || cargo install --locked cargo-deny

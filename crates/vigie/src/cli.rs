@@ -38,7 +38,7 @@ pub enum Command {
     /// Run Sigma rules over stored events.
     Hunt(HuntArgs),
     /// Run only the alert manager, as a drop-in for Prometheus Alertmanager (its flags and file).
-    Alertmanager(crate::alertmanager_cmd::AlertmanagerArgs),
+    Alertmanager(vigie_alertmanager_bin::AlertmanagerArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,6 @@
 //! arguments, a server that failed to start).
 
 mod alerting_setup;
-mod alertmanager_cmd;
 mod bench;
 mod cli;
 mod config_cmd;
@@ -43,7 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Sql(args) => query_cmd::sql(args),
         cli::Command::Rules(cmd) => rules_cmd::dispatch(cmd),
         cli::Command::Hunt(args) => hunt_cmd::run(args),
-        cli::Command::Alertmanager(args) => alertmanager_cmd::run(args),
+        cli::Command::Alertmanager(args) => vigie_alertmanager_bin::run(args),
     };
     match result {
         Ok(code) => code,

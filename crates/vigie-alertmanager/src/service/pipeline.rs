@@ -8,6 +8,7 @@
 //! Alertmanager; the log records each integration that succeeded, so a
 //! failed integration does not make the others repeat themselves.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,10 +57,10 @@ impl State {
         let firing = self.inhibitor.sources(&self.alerts, now);
         let mut deliveries = Vec::new();
         for flush in flushes {
-            let unmuted: Vec<Alert> = flush
+            let unmuted_flags: Vec<bool> = flush
                 .alerts
                 .iter()
-                .filter(|a| {
+                .map(|a| {
                     let status = self.marker.refresh(
                         &a.labels,
                         &self.silences,
@@ -69,8 +70,22 @@ impl State {
                     );
                     status.silenced_by.is_empty() && status.inhibited_by.is_empty()
                 })
-                .cloned()
                 .collect();
+            // The flush's own list when nothing is muted (the usual case):
+            // a group's alerts are copied once per integration at most.
+            let unmuted: Cow<'_, [Alert]> = if unmuted_flags.iter().all(|u| *u) {
+                Cow::Borrowed(&flush.alerts)
+            } else {
+                Cow::Owned(
+                    flush
+                        .alerts
+                        .iter()
+                        .zip(&unmuted_flags)
+                        .filter(|(_, unmuted)| **unmuted)
+                        .map(|(a, _)| a.clone())
+                        .collect(),
+                )
+            };
             let Some(receiver) = self.config.receiver(&flush.receiver) else {
                 tracing::error!(receiver = %flush.receiver, "flush for an unknown receiver dropped");
                 self.dispatcher.complete(&flush);
@@ -78,8 +93,10 @@ impl State {
             };
             let mut sends = Vec::new();
             for integration in integrations(receiver) {
-                let planned = plan(&flush, &unmuted, &integration, &self.nflog, now);
-                match &planned.decision {
+                let mut planned = plan(&flush, &unmuted, &integration, &self.nflog, now);
+                // The alerts to send move out of the plan; what is
+                // recorded afterwards is its firing and resolved sets.
+                match std::mem::replace(&mut planned.decision, Decision::Skip) {
                     Decision::Skip => {}
                     Decision::RecordOnly => {
                         self.nflog.record(&flush, &integration.key, &planned, now);
@@ -87,14 +104,15 @@ impl State {
                     Decision::Send(alerts) => match self.notifiers.get(&integration.key) {
                         Some(notifier) => sends.push(PlannedSend {
                             key: integration.key.clone(),
-                            alerts: alerts.clone(),
-                            plan: planned.clone(),
+                            alerts,
+                            plan: planned,
                             notifier: notifier.clone(),
                         }),
                         None => tracing::error!(integration = %integration.key, "no notifier"),
                     },
                 }
             }
+            drop(unmuted);
             if sends.is_empty() {
                 self.dispatcher.complete(&flush);
                 continue;

@@ -14,15 +14,18 @@
 //! * **latency**: `--latency-rounds` times, one alert of a new group, and
 //!   the time until the webhook receives it, less `group_wait`.
 //!
-//! Request bodies are encoded and connections opened before the clock
-//! starts; requests go through a lean HTTP/1.1 client ([`super::http1`]),
-//! since client and target share the cores. Alerts are spread
+//! When `vigie-alertmanager` (the alert-manager-only binary) sits beside
+//! this one, it is measured too. Requests are prepared and connections
+//! opened before the clock starts; they go through a lean HTTP/1.1 load
+//! generator ([`super::http1`]), since client and target share the cores.
+//! For single alerts the target's own CPU time per alert is reported as
+//! well: unlike the rate, it does not depend on what the client costs. Alerts are spread
 //! over 100 groups (`group_by: [group]`), so notifications stay a
 //! realistic size for both.
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -30,7 +33,7 @@ use axum::extract::State;
 use axum::routing::post;
 use clap::Args;
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::mpsc;
 
 /// `vigie bench alertmanager` options.
 #[derive(Debug, Args)]
@@ -63,6 +66,8 @@ pub struct BenchAlertsArgs {
 struct Figures {
     batched_per_s: f64,
     single_per_s: f64,
+    /// The target's CPU time (all threads) per single alert, in µs.
+    single_cpu_us: f64,
     rss_idle_mib: f64,
     rss_first_mib: f64,
     rss_all_mib: f64,
@@ -192,36 +197,70 @@ fn bodies(prefix: &str, n: usize, per: usize) -> Vec<bytes::Bytes> {
 }
 
 /// Posts every body to `/api/v2/alerts` over `concurrency` kept-alive
-/// connections (the lean client of [`super::http1`], opened before the
-/// clock starts); the elapsed time.
+/// connections, a thread each (the load generator of [`super::http1`]:
+/// requests prepared and connections opened before the clock starts); the
+/// elapsed time.
 async fn post_all(
     addr: std::net::SocketAddr,
     bodies: Vec<bytes::Bytes>,
     concurrency: usize,
 ) -> anyhow::Result<Duration> {
-    let queue = Arc::new(Mutex::new(bodies));
-    let mut connections = Vec::new();
-    for _ in 0..concurrency.max(1) {
-        connections.push(super::http1::Connection::open(addr).await?);
-    }
+    let requests: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|b| super::http1::post_request(addr, "/api/v2/alerts", b))
+        .collect();
+    drop(bodies);
+    tokio::task::spawn_blocking(move || post_blocking(addr, &requests, concurrency))
+        .await
+        .context("the client threads")?
+}
+
+fn post_blocking(
+    addr: std::net::SocketAddr,
+    requests: &[Vec<u8>],
+    concurrency: usize,
+) -> anyhow::Result<Duration> {
+    let mut connections = (0..concurrency.max(1))
+        .map(|_| super::http1::Connection::open(addr))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let next = AtomicUsize::new(0);
     let start = Instant::now();
-    let mut tasks = Vec::new();
-    for mut connection in connections {
-        let queue = queue.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let Some(body) = queue.lock().await.pop() else {
-                    return Ok::<(), anyhow::Error>(());
-                };
-                let status = connection.post_json("/api/v2/alerts", body).await?;
-                anyhow::ensure!(status.is_success(), "POST answered {status}");
-            }
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = connections
+            .iter_mut()
+            .map(|connection| {
+                let next = &next;
+                scope.spawn(move || -> anyhow::Result<()> {
+                    while let Some(request) = requests.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let status = connection.send(request)?;
+                        anyhow::ensure!((200..300).contains(&status), "POST answered {status}");
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("a client thread panicked"))?
+        })
+    })?;
     Ok(start.elapsed())
+}
+
+/// CPU time `pid` has used, user and system, all threads, in seconds
+/// (`/proc/PID/stat` counts in `USER_HZ`, 100 per second on Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which may hold spaces.
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
 
 async fn measure(
@@ -245,8 +284,10 @@ async fn measure(
     tokio::time::sleep(Duration::from_secs(2)).await;
     f.rss_all_mib = rss_mib(pid);
     let single = bodies("s", args.single, 1);
+    let cpu_before = cpu_seconds(pid);
     let d = post_all(t.addr, single, args.concurrency).await?;
     f.single_per_s = args.single as f64 / d.as_secs_f64().max(1e-9);
+    f.single_cpu_us = (cpu_seconds(pid) - cpu_before) * 1e6 / args.single.max(1) as f64;
 
     let client = reqwest::Client::new();
     let group_wait = Duration::from_millis(args.group_wait_ms);
@@ -283,6 +324,63 @@ async fn measure(
         }
     }
     Ok(f)
+}
+
+fn print_results(results: &[(&str, Figures)], args: &BenchAlertsArgs) {
+    println!(
+        "{:<19} {:>13} {:>12} {:>11} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}",
+        "target",
+        "batched al/s",
+        "single al/s",
+        "CPU/single",
+        "RSS idle",
+        "RSS@first",
+        "RSS@all",
+        "lat p50",
+        "lat p99",
+        "lat max"
+    );
+    for (name, f) in results {
+        println!(
+            "{:<19} {:>13.0} {:>12.0} {:>9.1}us {:>7.1}MiB {:>7.1}MiB {:>7.1}MiB {:>7.1}ms {:>7.1}ms {:>7.1}ms",
+            name,
+            f.batched_per_s,
+            f.single_per_s,
+            f.single_cpu_us,
+            f.rss_idle_mib,
+            f.rss_first_mib,
+            f.rss_all_mib,
+            percentile(&f.latency_ms, 0.5),
+            percentile(&f.latency_ms, 0.99),
+            percentile(&f.latency_ms, 1.0),
+        );
+    }
+    let Some(((peer_name, peer), ours)) = results.split_first() else {
+        return;
+    };
+    if *peer_name != "alertmanager" {
+        return;
+    }
+    // What the alerts themselves cost, without each program's fixed
+    // footprint (code, runtime, buffers) measured once ready.
+    let held = |f: &Figures, rss: f64| (rss - f.rss_idle_mib).max(0.0);
+    for (name, f) in ours {
+        println!(
+            "{name}/alertmanager: batched {:.2}x, single {:.2}x, CPU per single alert {:.2}, \
+             RSS@{} {:.2}, RSS@{} {:.2}; memory above idle {:.1} / {:.1} MiB (ratios {:.2}, {:.2})",
+            f.batched_per_s / peer.batched_per_s,
+            f.single_per_s / peer.single_per_s,
+            f.single_cpu_us / peer.single_cpu_us.max(1e-9),
+            f.first_count,
+            f.rss_first_mib / peer.rss_first_mib,
+            args.alerts,
+            f.rss_all_mib / peer.rss_all_mib,
+            held(f, f.rss_first_mib),
+            held(f, f.rss_all_mib),
+            held(f, f.rss_first_mib) / held(peer, peer.rss_first_mib).max(1e-9),
+            held(f, f.rss_all_mib) / held(peer, peer.rss_all_mib).max(1e-9),
+        );
+    }
 }
 
 fn percentile(v: &[f64], p: f64) -> f64 {
@@ -326,7 +424,12 @@ async fn run_async(args: BenchAlertsArgs) -> anyhow::Result<ExitCode> {
             args.peer.display()
         );
     }
+    // The alert-manager-only binary, when built beside this one.
+    let slim = exe.with_file_name("vigie-alertmanager");
     targets.push(("vigie", exe, vec!["alertmanager"]));
+    if slim.exists() {
+        targets.push(("vigie-alertmanager", slim, vec![]));
+    }
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
         "vigie bench alertmanager: {} alerts in batches of {}, {} single, {} connections, group_wait {} ms, {cores} cores",
@@ -340,55 +443,7 @@ async fn run_async(args: BenchAlertsArgs) -> anyhow::Result<ExitCode> {
         let figures = figures.with_context(|| format!("measuring {name}"))?;
         results.push((*name, figures));
     }
-    println!(
-        "{:<13} {:>14} {:>14} {:>12} {:>12} {:>12} {:>10} {:>10} {:>10}",
-        "target",
-        "batched al/s",
-        "single al/s",
-        "RSS idle",
-        "RSS@first",
-        "RSS@all",
-        "lat p50",
-        "lat p99",
-        "lat max"
-    );
-    for (name, f) in &results {
-        println!(
-            "{:<13} {:>14.0} {:>14.0} {:>9.1}MiB {:>9.1}MiB {:>9.1}MiB {:>8.1}ms {:>8.1}ms {:>8.1}ms",
-            name,
-            f.batched_per_s,
-            f.single_per_s,
-            f.rss_idle_mib,
-            f.rss_first_mib,
-            f.rss_all_mib,
-            percentile(&f.latency_ms, 0.5),
-            percentile(&f.latency_ms, 0.99),
-            percentile(&f.latency_ms, 1.0),
-        );
-    }
-    if let [(_, peer), (_, ours)] = results.as_slice() {
-        println!(
-            "ratios vigie/alertmanager: batched {:.2}x, single {:.2}x, RSS@{} {:.2}, RSS@{} {:.2}",
-            ours.batched_per_s / peer.batched_per_s,
-            ours.single_per_s / peer.single_per_s,
-            ours.first_count,
-            ours.rss_first_mib / peer.rss_first_mib,
-            args.alerts,
-            ours.rss_all_mib / peer.rss_all_mib,
-        );
-        // What the alerts themselves cost, without each program's fixed
-        // footprint (code, runtime, buffers) measured once ready.
-        let held = |f: &Figures, rss: f64| (rss - f.rss_idle_mib).max(0.0);
-        println!(
-            "memory above idle: vigie {:.1} / {:.1} MiB, alertmanager {:.1} / {:.1} MiB (ratios {:.2}, {:.2})",
-            held(ours, ours.rss_first_mib),
-            held(ours, ours.rss_all_mib),
-            held(peer, peer.rss_first_mib),
-            held(peer, peer.rss_all_mib),
-            held(ours, ours.rss_first_mib) / held(peer, peer.rss_first_mib).max(1e-9),
-            held(ours, ours.rss_all_mib) / held(peer, peer.rss_all_mib).max(1e-9),
-        );
-    }
+    print_results(&results, &args);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
 }

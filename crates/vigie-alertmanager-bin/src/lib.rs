@@ -1,6 +1,12 @@
-//! `vigie alertmanager`: the alert manager alone, as a drop-in for
-//! Prometheus Alertmanager: its flags, its configuration file, its API v2
-//! and management endpoints at the same paths (under `--web.route-prefix`).
+//! The alert manager alone, as a drop-in for Prometheus Alertmanager: its
+//! flags, its configuration file, its API v2 and management endpoints at
+//! the same paths (under `--web.route-prefix`).
+//!
+//! Two programs run it: `vigie alertmanager` (the command of the one vigie
+//! binary) and `vigie-alertmanager`, a binary that holds the alert manager
+//! and nothing else, for those who replace only Alertmanager: the same
+//! code, without the event store, the query engine and the web UI mapped
+//! in (about a third of the resident memory once ready; BENCHMARKS.md).
 //!
 //! Alertmanager has no authentication of its own; neither has this mode
 //! unless `--auth.token-file` names a file holding a token. Without one it
@@ -22,7 +28,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Args;
-use vigie_alertmanager::{AlertManager, AlertManagerOptions, ConfigSource};
+use sha2::{Digest, Sha256};
+use vigie_alertmanager::{
+    AlertManager, AlertManagerOptions, ConfigSource, ReloadError, StartError,
+};
 
 /// Alertmanager's flags that vigie reads (the others it accepts are
 /// ignored, see the module documentation).
@@ -114,8 +123,23 @@ fn route_prefix(args: &AlertmanagerArgs) -> String {
     }
 }
 
+/// Logs as text to standard error; `RUST_LOG`, when set, overrides the
+/// level.
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs the alert manager until SIGINT or SIGTERM, then saves its state.
 pub fn run(args: AlertmanagerArgs) -> anyhow::Result<ExitCode> {
-    crate::logging::init(&args.log_level, false);
+    init_logging(&args.log_level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("vigie-alertmanager")
@@ -157,6 +181,12 @@ async fn serve(args: AlertmanagerArgs) -> anyhow::Result<ExitCode> {
     options.cluster_address = args.cluster_listen.clone().filter(|a| !a.is_empty());
     let manager = match AlertManager::start(options).await {
         Ok(m) => m,
+        Err(StartError::Config(ReloadError::Invalid(errors))) => {
+            for e in &errors.0 {
+                eprintln!("{}", located(&args.config_file, e));
+            }
+            return Ok(ExitCode::from(1));
+        }
         Err(e) => {
             eprintln!("vigie alertmanager: {e}");
             return Ok(ExitCode::from(1));
@@ -187,7 +217,7 @@ async fn serve(args: AlertmanagerArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("listening on {addr}"))?;
     tracing::info!(address = %listener.local_addr()?, prefix = %prefix, "alert manager listening");
     axum::serve(listener, app)
-        .with_graceful_shutdown(crate::serve::shutdown_signal())
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
     manager
@@ -195,6 +225,18 @@ async fn serve(args: AlertmanagerArgs) -> anyhow::Result<ExitCode> {
         .await
         .context("saving the alert manager's state")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `file:line:column: key.path: message`, as compilers name positions.
+fn located(file: &std::path::Path, e: &vigie_alert::config::ConfigError) -> String {
+    let mut out = file.display().to_string();
+    if e.line > 0 {
+        out.push_str(&format!(":{}:{}", e.line, e.column));
+    }
+    if !e.path.is_empty() {
+        out.push_str(&format!(": {}", e.path));
+    }
+    format!("{out}: {}", e.message)
 }
 
 /// `GET /`: where Alertmanager serves its UI; a pointer to the API here.
@@ -276,9 +318,8 @@ async fn require_token(State(token): State<Arc<String>>, req: Request, next: Nex
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let ok = presented.is_some_and(|p| {
-        vigie_server::auth::digest(p) == vigie_server::auth::digest(token.as_str())
-    });
+    // Digests compared, so the time taken says nothing of the token.
+    let ok = presented.is_some_and(|p| Sha256::digest(p) == Sha256::digest(token.as_str()));
     if ok {
         next.run(req).await
     } else {
@@ -287,6 +328,27 @@ async fn require_token(State(token): State<Arc<String>>, req: Request, next: Nex
             "missing or invalid bearer token\n",
         )
             .into_response()
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
     }
 }
 
