@@ -8,6 +8,7 @@
 #
 # Environment:
 #   FUZZ_SECONDS     seconds per target (default 15)
+#   FUZZ_JOBS        targets run at once (default: the number of cores)
 #   FUZZ_TOOLCHAIN   rustup toolchain to use, e.g. nightly (default: the
 #                    default toolchain with RUSTC_BOOTSTRAP=1, which lets a
 #                    stable compiler accept the -Z flags cargo-fuzz passes)
@@ -108,9 +109,33 @@ else
     done
 fi
 
+# Runs one target; its report goes to $results/$t (first word ok or FAIL).
+run_one() {
+    local t=$1 corpus=$target_dir/corpus/$1 log=$target_dir/logs/$1.log start runs
+    seed_corpus "$t" "$corpus"
+    start=$(date +%s)
+    if fuzz run --target-dir "$target_dir" "$t" "$corpus" -- \
+        -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+        runs=$(grep -Eo '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
+        echo "ok   $t: $runs runs in $(($(date +%s) - start)) s, corpus $(ls "$corpus" | wc -l) inputs" >"$results/$t"
+    else
+        {
+            echo "FAIL $t (log: $log)"
+            grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|Reproduce with|overflow' "$log" | head -12 | sed 's/^/     /'
+        } >"$results/$t"
+    fi
+}
+
+# Targets run $FUZZ_JOBS at a time (default: one per core); each is a
+# single libFuzzer process, so each still has a core for its seconds.
+jobs_max=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+results=$target_dir/results
+rm -rf "$results"
+mkdir -p "$results" "$target_dir/logs"
 passed=0
 failed=0
 failures=()
+running=0
 for t in $targets; do
     if ! grep -qx "$t" <<<"$all"; then
         echo "fuzz-smoke: unknown target $t (known: $(echo $all))" >&2
@@ -118,19 +143,20 @@ for t in $targets; do
         failures+=("$t (unknown)")
         continue
     fi
-    corpus=$target_dir/corpus/$t
-    seed_corpus "$t" "$corpus"
-    log=$target_dir/logs/$t.log
-    mkdir -p "$(dirname "$log")"
-    start=$(date +%s)
-    if fuzz run --target-dir "$target_dir" "$t" "$corpus" -- \
-        -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
-        runs=$(grep -Eo '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?')
-        echo "ok   $t: $runs runs in $(($(date +%s) - start)) s, corpus $(ls "$corpus" | wc -l) inputs"
+    run_one "$t" &
+    running=$((running + 1))
+    if [[ $running -ge $jobs_max ]]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+done
+wait
+for t in $targets; do
+    [[ -f $results/$t ]] || continue
+    cat "$results/$t"
+    if [[ $(head -c 2 "$results/$t") == ok ]]; then
         passed=$((passed + 1))
     else
-        echo "FAIL $t (log: $log)"
-        grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|Reproduce with|overflow' "$log" | head -12 | sed 's/^/     /'
         failed=$((failed + 1))
         failures+=("$t")
     fi

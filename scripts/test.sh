@@ -17,7 +17,8 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 export VIGIE_SHARED_DIR=${VIGIE_SHARED_DIR:-$ROOT/../shared}
 FUZZ_SECONDS=${VIGIE_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 6 || echo 0)}
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the run has taken so far (CI's budget is 40 min).
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "test prerequisites"
 if [ ! -d "$VIGIE_SHARED_DIR/testdata/logs" ]; then
