@@ -331,7 +331,8 @@ async fn require_token(State(token): State<Arc<String>>, req: Request, next: Nex
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM (`vigie serve` waits on it too).
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -272,7 +272,7 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
 
     let signalled = stop.clone();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        vigie_alertmanager_bin::shutdown_signal().await;
         signalled.cancel();
     });
     let served = match &tls {
@@ -321,27 +321,5 @@ async fn serve(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<E
             tracing::error!(timeout = ?timeout, "the pipeline did not drain within the shutdown timeout");
             Ok(ExitCode::from(1))
         }
-    }
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("SIGINT received"),
-        _ = term => tracing::info!("SIGTERM received"),
     }
 }

@@ -161,20 +161,25 @@ async fn with_a_token_file_every_path_but_health_needs_the_token() {
     assert_eq!(healthy.ok(), Some(200));
 }
 
-#[test]
-fn listening_beyond_loopback_without_a_token_is_refused() {
+/// Runs the binary on `config_text` until it exits (it should not start).
+fn run_to_exit(config_text: &str, listen: &str) -> std::process::Output {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("alertmanager.yml");
-    std::fs::write(&config, CONFIG).expect("config written");
-    let out = Command::new(BIN)
+    std::fs::write(&config, config_text).expect("config written");
+    Command::new(BIN)
         .arg(format!("--config.file={}", config.display()))
         .arg(format!(
             "--storage.path={}",
             dir.path().join("data").display()
         ))
-        .arg(format!("--web.listen-address=:{}", free_port()))
+        .arg(format!("--web.listen-address={listen}"))
         .output()
-        .expect("runs");
+        .expect("runs")
+}
+
+#[test]
+fn listening_beyond_loopback_without_a_token_is_refused() {
+    let out = run_to_exit(CONFIG, &format!(":{}", free_port()));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a loopback address"), "{err}");
@@ -182,22 +187,10 @@ fn listening_beyond_loopback_without_a_token_is_refused() {
 
 #[test]
 fn a_broken_configuration_exits_1_naming_the_file_and_line() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("alertmanager.yml");
-    std::fs::write(
-        &config,
+    let out = run_to_exit(
         "route:\n  receiver: nobody\n  group_wait: soon\nreceivers:\n  - name: nobody\n",
-    )
-    .expect("config written");
-    let out = Command::new(BIN)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{}", free_port()))
-        .output()
-        .expect("runs");
+        &format!("127.0.0.1:{}", free_port()),
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("alertmanager.yml:3:"), "names the line: {err}");
